@@ -1,0 +1,54 @@
+# The two commands a newcomer needs are `make book` and `make test`; each creates .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+# Jupyter looks for kernels and config under the venv first; keep user files out of the way.
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv book test test-fast notebooks bench clean
+
+help:
+	@echo "make book       build the site into _build/html (executes every chapter)"
+	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
+	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
+	@echo "make bench      run the benchmarks in benchmarks/"
+	@echo "make clean      remove _build and caches (keeps .venv)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+		-c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip check
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/html _build/.doctrees
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
+	@echo ""
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+# pytest exits 5 when it collected no tests: that is a failure here, said in words.
+test: $(STAMP)
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
+		--nbval-sanitize-with book/sanitize.cfg tests book; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$status
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" tests
+
+notebooks: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +

@@ -1,0 +1,39 @@
+"""mlopt: the library behind the executable textbook *Optimization for Machine Learning*.
+
+One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(θ) = (1/n) Σᵢ ℓ(xᵢᵀθ, yᵢ):
+
+- :mod:`mlopt.losses` — per-sample losses ℓ(z, y) with SymPy-derived derivatives
+- :mod:`mlopt.regularizers` — Ω(θ): ``l2``, ``l1``, ``elastic_net``, ``none``
+- :class:`EmpiricalRisk` — J, its gradient (full or minibatch) and Hessian, L and μ
+- :class:`SymbolicFunction`, :func:`check_gradient` — small functions and the finite-difference check
+- solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`; :func:`ridge`
+- :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
+"""
+
+from . import datasets, losses, regularizers, schedules
+from .gd import gradient_descent
+from .losses import Loss
+from .newton import newton
+from .objective import EmpiricalRisk
+from .result import ConvergenceWarning, Result
+from .ridge import ridge
+from .symbolic import SymbolicFunction, check_gradient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "SymbolicFunction", "check_gradient",
+    "datasets", "gradient_descent", "losses", "newton", "regularizers", "ridge", "schedules",
+    "plotting",
+]
+
+
+def __getattr__(name):
+    # matplotlib is imported only when plotting is used.
+    if name == "plotting":
+        import importlib
+
+        module = importlib.import_module(".plotting", __name__)
+        globals()["plotting"] = module
+        return module
+    raise AttributeError(f"module 'mlopt' has no attribute {name!r}")

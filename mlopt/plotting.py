@@ -1,0 +1,203 @@
+"""Pictures of objectives and solver runs (matplotlib). Solvers never plot; these helpers do.
+
+Each function draws on ``ax`` (a new figure when None) and returns the Axes; none calls
+``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_scalar
+
+__all__ = ["plot_contours", "plot_convergence", "plot_losses", "animate_path", "grid_values"]
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _as_function(fun):
+    if hasattr(fun, "value") and callable(fun.value):
+        return fun.value
+    if callable(fun):
+        return fun
+    raise ValueError(f"fun must be callable or have a value(theta) method; got {type(fun).__name__}")
+
+
+def _limits(lim, name):
+    try:
+        lo, hi = (float(v) for v in lim)
+    except Exception:
+        raise ValueError(f"{name} must be a pair (low, high); got {lim!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"{name} must be finite with low < high; got {lim!r}")
+    return lo, hi
+
+
+def grid_values(fun, xlim, ylim, n: int = 101):
+    """Evaluate a function of two variables on an n×n grid; returns (A, B, F).
+
+    ``fun`` takes θ of shape (2,) (or a stack (2, n, n): then it is called once, vectorized, as
+    :class:`~mlopt.SymbolicFunction` allows).
+    """
+    f = _as_function(fun)
+    n = check_scalar(n, "n", low=2, integer=True)
+    a = np.linspace(*_limits(xlim, "xlim"), n)
+    b = np.linspace(*_limits(ylim, "ylim"), n)
+    A, B = np.meshgrid(a, b)
+    try:
+        F = np.asarray(f(np.stack([A, B])), dtype=float)
+        if F.shape != A.shape:
+            raise ValueError
+    except Exception:
+        F = np.array([[f(np.array([ai, bi])) for ai, bi in zip(ra, rb)] for ra, rb in zip(A, B)], dtype=float)
+    return A, B, F
+
+
+def _path(p):
+    hist = getattr(p, "history", None)
+    if hist is not None:
+        if "theta" not in hist:
+            raise ValueError("a Result in paths needs history['theta']: run the solver with record_theta=True")
+        p = hist["theta"]
+    p = np.asarray(p, dtype=float)
+    if p.ndim != 2 or p.shape[1] != 2:
+        raise ValueError(f"a path must have shape (k, 2); got shape {p.shape}")
+    return p
+
+
+def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = False, n: int = 101,
+                  minimum=None, ax=None, title=None, labels=("$\\theta_1$", "$\\theta_2$")):
+    """Contours of a function of two variables, with solver paths drawn over them.
+
+    Parameters
+    ----------
+    fun : callable or object with ``value``
+        θ (shape (2,)) ↦ float, e.g. an :class:`~mlopt.EmpiricalRisk` with two features or a
+        :class:`~mlopt.SymbolicFunction` of two variables.
+    xlim, ylim : (float, float)
+    paths : dict of str to Result or array, optional
+        Label ↦ a Result from a solver run with ``record_theta=True``, or an array of shape (k, 2).
+    levels : int or sequence, default 30
+    log_levels : bool, default False
+        Space the levels geometrically between the minimum and the maximum on the grid (for
+        functions with a wide range, such as Rosenbrock's).
+    minimum : array_like, optional
+        A point to mark with a star (e.g. the known minimizer).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    A, B, F = grid_values(fun, xlim, ylim, n)
+    if log_levels:
+        lo = F.min()
+        shifted = F - lo + 1e-12 * max(1.0, abs(lo))
+        lv = np.geomspace(shifted[shifted > 0].min(), shifted.max(), levels if np.isscalar(levels) else 30)
+        cs = ax.contour(A, B, shifted, levels=lv, cmap="viridis", linewidths=0.8)
+    else:
+        cs = ax.contour(A, B, F, levels=levels, cmap="viridis", linewidths=0.8)
+    del cs
+    for label, p in (paths or {}).items():
+        xy = _path(p)
+        line, = ax.plot(xy[:, 0], xy[:, 1], ".-", lw=1.2, ms=3, label=f"{label} ({len(xy) - 1} steps)")
+        ax.plot(xy[0, 0], xy[0, 1], "o", color=line.get_color(), ms=5)
+    if minimum is not None:
+        m = np.asarray(minimum, dtype=float)
+        ax.plot(m[0], m[1], "*", color="black", ms=12, label="minimum")
+    ax.set_xlim(*_limits(xlim, "xlim"))
+    ax.set_ylim(*_limits(ylim, "ylim"))
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if paths or minimum is not None:
+        ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, title=None):
+    """Suboptimality J(θₜ) − J* on a log scale, one curve per run.
+
+    Parameters
+    ----------
+    results : dict of str to Result
+    f_star : float, optional
+        The optimal value J*. When None, the smallest objective seen across all runs is used
+        (and the curves then reach 0 at that point, which a log axis leaves out).
+    x : {"iteration", "n_grad", "time"}
+        What the horizontal axis counts: updates, gradient evaluations (in full-gradient units),
+        or seconds.
+    """
+    if x not in ("iteration", "n_grad", "time"):
+        raise ValueError(f"x must be 'iteration', 'n_grad' or 'time'; got x={x!r}")
+    if not results:
+        raise ValueError("results must be a non-empty dict of label -> Result")
+    ax = _axes(ax)
+    if f_star is None:
+        f_star = min(float(np.min(r.history["objective"])) for r in results.values())
+    for label, r in results.items():
+        obj = np.asarray(r.history["objective"], dtype=float)
+        xs = np.arange(obj.size) if x == "iteration" else np.asarray(r.history[x], dtype=float)
+        gap = obj - f_star
+        keep = gap > 0
+        ax.semilogy(xs[keep], gap[keep], label=label)
+    ax.set_xlabel({"iteration": "iteration t", "n_grad": "gradient evaluations (full-gradient units)",
+                   "time": "time (s)"}[x])
+    ax.set_ylabel(r"$J(\theta_t) - J^\star$ (log scale)")
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_losses(losses, *, y: float = 0.0, zlim=(-3.0, 3.0), derivative: int = 0, ax=None, title=None):
+    """Each loss ℓ(z, y) (or its derivative of order 1 or 2) as a function of z for a fixed y."""
+    if derivative not in (0, 1, 2):
+        raise ValueError(f"derivative must be 0, 1 or 2; got derivative={derivative!r}")
+    ax = _axes(ax)
+    zs = np.linspace(*_limits(zlim, "zlim"), 400)
+    ys = np.full_like(zs, float(y))
+    for label, loss in losses.items():
+        f = (loss.value, loss.dz, loss.dz2)[derivative]
+        ax.plot(zs, f(zs, ys), label=label)
+    ax.set_xlabel("prediction $z = x^\\top\\theta$")
+    ax.set_ylabel(("$\\ell(z, y)$", "$\\partial\\ell/\\partial z$", "$\\partial^2\\ell/\\partial z^2$")[derivative]
+                  + f"  (y = {y:g})")
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max_frames: int = 60,
+                 title=None):
+    """An animation of a solver path over the contours, for ``Animation.to_jshtml()``.
+
+    ``result`` is a Result from a run with ``record_theta=True`` (or a (k, 2) array). Long paths
+    are subsampled to at most ``max_frames`` frames. Returns a
+    ``matplotlib.animation.FuncAnimation``; close its figure after embedding it.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    xy = _path(result)
+    max_frames = check_scalar(max_frames, "max_frames", low=2, integer=True)
+    frames = np.unique(np.linspace(0, len(xy) - 1, min(len(xy), max_frames)).round().astype(int))
+    fig, ax = plt.subplots()
+    plot_contours(fun, xlim, ylim, levels=levels, ax=ax, title=title)
+    line, = ax.plot([], [], ".-", color="tab:red", lw=1.5)
+    text = ax.text(0.02, 0.95, "", transform=ax.transAxes)
+
+    def update(k):
+        line.set_data(xy[: k + 1, 0], xy[: k + 1, 1])
+        text.set_text(f"t = {k}")
+        return line, text
+
+    return FuncAnimation(fig, update, frames=frames, interval=interval, blit=True)
