@@ -8,12 +8,13 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-fast notebooks bench clean
+.PHONY: help venv book test test-fast notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
+	@echo "make lab        open the chapters in JupyterLab (installs it into .venv first)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
@@ -45,6 +46,10 @@ test-fast: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py book
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[lab]"
+	cd book && ../$(BIN)/jupyter lab
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
