@@ -44,7 +44,7 @@ def built_site(tmp_path_factory):
 @pytest.mark.slow
 def test_build_has_no_warnings(built_site):
     _, log = built_site
-    warnings = [line for line in log.splitlines() if re.search(r"\bWARNING\b|\bERROR\b", line)]
+    warnings = [line for line in log.splitlines() if re.search(r": (WARNING|ERROR|CRITICAL):", line)]
     assert not warnings, "the build printed warnings:\n" + "\n".join(warnings[:30])
 
 
