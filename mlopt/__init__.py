@@ -7,6 +7,8 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - :class:`EmpiricalRisk` — J, its gradient (full or minibatch) and Hessian, L and μ
 - :class:`SymbolicFunction`, :func:`check_gradient` — small functions and the finite-difference check
 - solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`; :func:`ridge`
+- stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
+  :func:`rmsprop`, :func:`adam`
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
 """
 
@@ -17,6 +19,7 @@ from .newton import newton
 from .objective import EmpiricalRisk
 from .result import ConvergenceWarning, Result
 from .ridge import ridge
+from .stochastic import adagrad, adam, rmsprop, sgd
 from .symbolic import SymbolicFunction, check_gradient
 
 __version__ = "0.1.0"
@@ -24,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "SymbolicFunction", "check_gradient",
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "ridge", "schedules",
+    "sgd", "adagrad", "rmsprop", "adam",
     "plotting",
 ]
 
