@@ -11,7 +11,7 @@ is an unbiased estimate of ∇J(θₜ). Only the update rule differs between the
 :class:`UpdateRule` holds its state (momentum buffer, accumulated squares, moments) and maps
 (gₜ, ηₜ) to the step θₜ₊₁ − θₜ, in the spirit of optax's ``init``/``update`` pairs.
 
-Chapter 6 (*Stochastic gradients*) explains them and compares them at equal numbers of gradient
+Chapter 5 (*Stochastic gradients*) explains them and compares them at equal numbers of gradient
 evaluations.
 """
 
