@@ -7,6 +7,7 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - :class:`EmpiricalRisk` — J, its gradient (full or minibatch) and Hessian, L and μ
 - :class:`SymbolicFunction`, :func:`check_gradient` — small functions and the finite-difference check
 - solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`; :func:`ridge`
+- :func:`proximal_gradient` (ISTA/FISTA) for the l1 term
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
   :func:`rmsprop`, :func:`adam`
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
@@ -17,6 +18,7 @@ from .gd import gradient_descent
 from .losses import Loss
 from .newton import newton
 from .objective import EmpiricalRisk
+from .proximal import proximal_gradient
 from .result import ConvergenceWarning, Result
 from .ridge import ridge
 from .stochastic import adagrad, adam, rmsprop, sgd
@@ -27,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "SymbolicFunction", "check_gradient",
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "ridge", "schedules",
-    "sgd", "adagrad", "rmsprop", "adam",
+    "sgd", "adagrad", "rmsprop", "adam", "proximal_gradient",
     "plotting",
 ]
 

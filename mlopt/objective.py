@@ -130,6 +130,21 @@ class EmpiricalRisk:
             g += self.lam * self.regularizer.gradient(theta)
         return val, g
 
+    def risk(self, theta) -> float:
+        """R̂ₙ(θ) = (1/n) Σᵢ ℓ(xᵢᵀθ, yᵢ), the data term alone (no λΩ)."""
+        theta = self._check(theta)
+        return float(np.mean(self.loss.value(self.X @ theta, self.y)))
+
+    def _risk_value_and_gradient(self, theta):
+        X, y = self.X, self.y
+        zv = X @ theta
+        return float(np.mean(self.loss.value(zv, y))), (self.loss.dz(zv, y) @ X) / X.shape[0]
+
+    def risk_smoothness(self) -> float:
+        """A Lipschitz constant of ∇R̂ₙ alone: sup ℓ'' · λ_max(XᵀX/n)."""
+        _, hi = self._curvature_bounds("risk_smoothness()")
+        return float(hi * self.gram_eigenvalues()[-1])
+
     def hessian(self, theta) -> np.ndarray:
         """∇²J(θ) = (1/n) Xᵀ diag(ℓ''(Xθ, y)) X + λ∇²Ω(θ), shape (n_features, n_features)."""
         theta = self._check(theta)
