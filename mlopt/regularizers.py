@@ -71,7 +71,7 @@ class Regularizer:
     def gradient(self, theta) -> np.ndarray:
         """∇Ω(θ): 2·l2_weight·θ + l1_weight·sign(θ) (sign(0) = 0, a valid subgradient)."""
         theta = np.asarray(theta, dtype=np.float64)
-        g = (2.0 * self.l2_weight) * theta
+        g = (2.0 * self.l2_weight) * theta if self.l2_weight else np.zeros_like(theta)
         if self.l1_weight:
             g = g + self.l1_weight * np.sign(theta)
         return g

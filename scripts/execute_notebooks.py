@@ -35,6 +35,19 @@ def find_notebooks(paths: list[str]) -> list[Path]:
     return found
 
 
+def coalesce_streams(cell) -> None:
+    """Merge consecutive stdout (or stderr) outputs: how the kernel splits a stream into messages
+    depends on timing, the text does not."""
+    merged = []
+    for output in cell.get("outputs", []):
+        if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    cell.outputs = merged
+
+
 def execute(path: Path, out: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     clear = ClearMetadataPreprocessor(
@@ -52,6 +65,8 @@ def execute(path: Path, out: Path) -> None:
     # Execution adds language_info details (versions); keep only the name.
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            coalesce_streams(cell)
         cell.pop("id", None)
         cell["id"] = f"cell-{i}"
     out.parent.mkdir(parents=True, exist_ok=True)
