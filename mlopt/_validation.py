@@ -82,9 +82,9 @@ def check_scalar(value, name: str, *, low=None, high=None, low_open=False, high_
         if not np.isfinite(value):
             raise ValueError(f"{name} must be finite; got {name}={value!r}")
     if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {name}={value!r}")
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}; got {name}={value!r}")
     if high is not None and (value >= high if high_open else value > high):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {name}={value!r}")
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high:g}; got {name}={value!r}")
     return value
 
 

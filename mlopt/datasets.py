@@ -55,6 +55,9 @@ def make_regression(n_samples: int, n_features: int, *, noise: float = 0.1,
         X = rng.standard_normal((n, d))
     else:
         kappa = check_scalar(condition_number, "condition_number", low=1.0)
+        if d == 1 and kappa != 1.0:
+            raise ValueError(f"condition_number must be 1 when n_features=1 (XᵀX/n is a scalar); "
+                             f"got condition_number={condition_number!r}")
         if n < d:
             raise ValueError(f"condition_number needs n_samples >= n_features; got n_samples={n}, "
                              f"n_features={d} (XᵀX is singular when n < d)")

@@ -48,12 +48,11 @@ def _resolve_lr(lr, oracle, momentum):
 
 
 def _schedule_lr(schedule, t):
+    value = schedule(t)
     try:
-        eta = float(schedule(t))
-    except ValueError:
-        raise
-    except Exception as exc:
-        raise ValueError(f"lr schedule failed at step {t}: {exc}") from exc
+        eta = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"lr schedule must return a number; got {value!r} at step {t}") from None
     if not np.isfinite(eta) or eta < 0:
         raise ValueError(f"lr schedule must return finite values >= 0; got {eta!r} at step {t}")
     return eta
@@ -173,6 +172,12 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                     new_theta = theta + v
                 else:
                     new_theta = theta - eta * g
+            if np.array_equal(new_theta, theta):
+                stopped = True
+                message = (f"stopped at iteration {t}: the step no longer changes theta "
+                           f"(||grad||={gnorm:.3g}, step size {eta:.3g}); the objective is flat to machine "
+                           f"precision here, so tol={tol:g} cannot be reached in float64")
+                break
             new_f, new_g = oracle.value_and_gradient(new_theta)
             n_grad += 1
             if not (np.isfinite(new_f) and np.all(np.isfinite(new_g)) and np.all(np.isfinite(new_theta))):
@@ -191,6 +196,9 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     n_iter = hist.n - 1
     if converged or (stopped and message.startswith("stopped by callback")):
         return finish(theta, f, n_iter, converged, message, hist, warn=False)
+    if not stopped and tol == 0.0:
+        message = f"completed max_iter={max_iter} iterations (no tolerance: tol=None)"
+        return finish(theta, f, n_iter, False, message, hist, warn=False)
     if not stopped:
         message = f"max_iter={max_iter} reached with ||grad||={gnorm:.3g} > tol={tol:g}"
         if f > f0:

@@ -223,7 +223,6 @@ logistic = Loss(sp.log(1 + sp.exp(z)) - y * z, z, y, name="logistic", labels=(0.
 
 # --- Huber loss --------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=64)
 def huber(delta: float = 1.0) -> Loss:
     """Huber loss with threshold ``delta`` > 0, on the residual r = z − y.
 
@@ -235,7 +234,11 @@ def huber(delta: float = 1.0) -> Loss:
     Quadratic near zero, linear in the tails, so one outlier pulls the fit less than under the
     squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for |r| ≤ δ, else 0.
     """
-    delta = check_scalar(delta, "delta", low=0.0, low_open=True)
+    return _huber(check_scalar(delta, "delta", low=0.0, low_open=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _huber(delta: float) -> Loss:
     d = sp.nsimplify(delta, rational=True)
     r = z - y
     expr = sp.Piecewise((r ** 2 / 2, sp.Abs(r) <= d), (d * (sp.Abs(r) - d / 2), True))

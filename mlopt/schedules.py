@@ -29,7 +29,8 @@ Schedule = Callable[[int], float]
 
 def _steps(step):
     t = np.asarray(step)
-    if t.dtype.kind not in "iuf" or np.any(t < 0):
+    ok = t.dtype.kind in "iu" or (t.dtype.kind == "f" and np.all(np.isfinite(t)) and np.all(t == np.floor(t)))
+    if not ok or np.any(t < 0):
         raise ValueError(f"step must be a non-negative integer; got step={step!r}")
     return t.astype(np.float64)
 

@@ -45,7 +45,12 @@ class SymbolicFunction:
     """
 
     def __init__(self, expr, variables: Sequence[sp.Symbol]):
-        expr = sp.sympify(expr)
+        try:
+            expr = sp.sympify(expr, strict=True)
+        except (sp.SympifyError, TypeError):
+            raise ValueError(f"expr must be a SymPy expression; got {type(expr).__name__}") from None
+        if not isinstance(expr, sp.Expr):
+            raise ValueError(f"expr must be a SymPy expression; got {type(expr).__name__}")
         variables = list(variables) if not isinstance(variables, sp.Symbol) else [variables]
         if not variables or not all(isinstance(v, sp.Symbol) for v in variables):
             raise ValueError(f"variables must be a non-empty list of SymPy symbols; got {variables!r}")
@@ -150,7 +155,9 @@ def check_gradient(fun: Callable, grad, theta, eps: float = 1e-6) -> float:
         tp[i] += h
         tm[i] -= h
         fd[i] = (float(fun(tp)) - float(fun(tm))) / (tp[i] - tm[i])
+    if not np.all(np.isfinite(g)):
+        raise ValueError("grad is not finite at theta; check_gradient needs a finite gradient")
+    if not np.all(np.isfinite(fd)):
+        raise ValueError("fun is not finite at or near theta; check_gradient needs finite values")
     scale = max(np.linalg.norm(g), np.linalg.norm(fd))
-    if not np.isfinite(scale):
-        raise ValueError("check_gradient: the function or gradient is not finite at theta")
     return 0.0 if scale == 0 else float(np.linalg.norm(g - fd) / scale)

@@ -1,0 +1,327 @@
+"""The built site: it builds without warnings, and a real browser finds every page right.
+
+One build per test session (to a temporary folder, so ``_build`` is left alone), then:
+
+- build checks: no Sphinx warning, every page of ``_toc.yml`` built, chapters with outputs and
+  figures, no unresolved reference, no broken internal link or anchor;
+- browser checks (headless Debian Chromium driven by Playwright): no uncaught page error, every
+  formula typeset by the local MathJax, every image loaded, no request to any host but 127.0.0.1,
+  the ``.ipynb`` download of each chapter is a notebook with outputs, the search page finds
+  "ridge", and at a phone width (390 px) no page scrolls sideways. Screenshots of every page go to
+  ``_build/screenshots/`` for review.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.slow
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def chapter_notebooks() -> list[str]:
+    return [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+
+
+# --- the build -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    cmd = [str(JUPYTER_BOOK), "build", "--all", str(ROOT), "-W", "-n", "--keep-going",
+           "--path-output", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"jupyter-book build failed (exit {proc.returncode}):\n{log[-8000:]}"
+    return out / "_build" / "html", log
+
+
+def test_build_has_no_warnings(site):
+    _, log = site
+    warnings = [line for line in log.splitlines() if re.search(r": (WARNING|ERROR|CRITICAL):", line)]
+    assert not warnings, "the build printed warnings:\n" + "\n".join(warnings[:30])
+
+
+def test_every_toc_page_is_built(site):
+    html, _ = site
+    missing = [f for f in toc_files() if not (html / f"{f}.html").is_file()]
+    assert not missing, f"pages in _toc.yml without HTML: {missing}"
+    assert (html / "index.html").is_file()
+
+
+def test_chapters_have_executed_outputs_and_figures(site):
+    html, _ = site
+    notebooks = chapter_notebooks()
+    assert len(notebooks) >= 2, f"the table of contents lists too few notebook chapters: {notebooks}"
+    for nb in notebooks:
+        page = (html / f"{nb}.html").read_text(encoding="utf-8")
+        n_outputs = page.count("cell_output")
+        n_images = len(re.findall(r"<img [^>]*src=\"[^\"]+\.png\"", page))
+        assert n_outputs >= 5, f"{nb}: only {n_outputs} code-cell outputs in the page"
+        assert n_images >= 2, f"{nb}: only {n_images} figures in the page"
+        assert "???" not in page, f"{nb}: an unresolved reference"
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in ("img", "script") and a.get("src"):
+            self.links.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.links.append(a["href"])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_no_broken_internal_links_or_anchors(site):
+    html, _ = site
+    pages = sorted(html.rglob("*.html"))
+    parsed = {p: _parse(p) for p in pages}
+    broken = []
+    for page, info in parsed.items():
+        for link in info.links:
+            url = urlparse(link)
+            if url.scheme or link.startswith(("//", "mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if url.path and not target.exists():
+                broken.append(f"{page.relative_to(html)} -> {link} (no file)")
+                continue
+            if url.fragment and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else _parse(target).ids
+                if unquote(url.fragment) not in ids:
+                    broken.append(f"{page.relative_to(html)} -> {link} (no anchor)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:40])
+
+
+def test_archive_of_all_chapters(site):
+    html, _ = site
+    archive = html / "mlopt-book.zip"
+    assert archive.is_file(), "make book must produce mlopt-book.zip at the site root"
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+        for nb in chapter_notebooks():
+            member = f"mlopt-book/{nb}.ipynb"
+            assert member in names, f"{member} missing from the archive"
+            notebook = json.loads(zf.read(member))
+            assert any(c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code")
+        for needed in ("mlopt-book/pyproject.toml", "mlopt-book/mlopt/__init__.py", "mlopt-book/book/matplotlibrc"):
+            assert needed in names, f"{needed} missing from the archive"
+    intro = (html / "book" / "intro.html").read_text(encoding="utf-8")
+    assert 'href="../mlopt-book.zip"' in intro, "the preface must link the archive"
+
+
+def test_no_dead_launch_buttons_without_a_repository_url(site):
+    html, _ = site
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo_url = (config.get("repository") or {}).get("url") or ""
+    for nb in chapter_notebooks():
+        page = (html / f"{nb}.html").read_text(encoding="utf-8")
+        has_launch = bool(re.search(r"binder|colab", page, re.I) and "launch" in page.lower())
+        if not repo_url:
+            assert not has_launch, f"{nb}: launch buttons shown although no repository URL is set"
+
+
+# --- the browser -----------------------------------------------------------------------------------
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    pytest.fail("the browser tests need Debian's Chromium: run `apt-get install -y chromium` "
+                "(as root; .ci/run does this), or set CHROMIUM=/path/to/chromium")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    html, _ = site
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need Playwright: pip install -e '.[test]'")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _pages(site) -> list[str]:
+    html, _ = site
+    return [f"{f}.html" for f in toc_files()] + ["search.html", "genindex.html"]
+
+
+def _visit(browser, url, width=1280, height=900):
+    """Open url; return (page, context, errors, outside_requests)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" else None)
+
+    def route(r):
+        if urlparse(r.request.url).hostname not in ("127.0.0.1",):
+            outside.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="load")
+    return page, context, errors, outside
+
+
+def _wait_for_math(page):
+    page.wait_for_function("() => !document.querySelector('.math') || "
+                           "(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=30000)
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+
+
+def test_every_page_in_the_browser(site, server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    totals = {"pages": 0, "formulas": 0, "images": 0, "requests_outside": 0}
+    for rel in _pages(site):
+        page, context, errors, outside = _visit(browser, urljoin(server, rel))
+        try:
+            _wait_for_math(page)
+            page.wait_for_load_state("networkidle")
+            info = page.evaluate("""() => {
+                const text = document.querySelector('main') ? document.querySelector('main').innerText : '';
+                const imgs = Array.from(document.images);
+                return {
+                  formulas: document.querySelectorAll('mjx-container').length,
+                  mathNodes: document.querySelectorAll('.math').length,
+                  merrors: document.querySelectorAll('mjx-merror').length,
+                  rawTex: /\\$\\$|\\\\frac|\\\\theta|\\\\lambda/.test(text),
+                  images: imgs.length,
+                  broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+                };
+            }""")
+            page.screenshot(path=str(SCREENSHOTS / (rel.replace("/", "_") + ".png")), full_page=False)
+        finally:
+            context.close()
+        totals["pages"] += 1
+        totals["formulas"] += info["formulas"]
+        totals["images"] += info["images"]
+        totals["requests_outside"] += len(outside)
+        if errors:
+            problems.append(f"{rel}: page errors {errors[:3]}")
+        if outside:
+            problems.append(f"{rel}: requests outside 127.0.0.1 {outside[:3]}")
+        if info["merrors"]:
+            problems.append(f"{rel}: {info['merrors']} MathJax error nodes")
+        if info["mathNodes"] and not info["formulas"]:
+            problems.append(f"{rel}: {info['mathNodes']} formulas but none typeset")
+        if info["rawTex"]:
+            problems.append(f"{rel}: raw TeX left in the text")
+        if info["broken"]:
+            problems.append(f"{rel}: images not loaded {info['broken'][:3]}")
+    print(f"\nbrowser totals: {totals}")
+    (SCREENSHOTS / "totals.json").write_text(json.dumps(totals, indent=1))
+    assert totals["formulas"] > 50, f"suspiciously few typeset formulas: {totals}"
+    assert not problems, "\n".join(problems)
+
+
+def test_chapter_pages_offer_their_notebook(site, server, browser):
+    for nb in chapter_notebooks():
+        page, context, errors, _ = _visit(browser, urljoin(server, f"{nb}.html"))
+        try:
+            hrefs = page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
+            assert hrefs, f"{nb}: no .ipynb download link"
+            response = context.request.get(hrefs[0])
+            assert response.ok, f"{nb}: {hrefs[0]} gives HTTP {response.status}"
+            notebook = json.loads(response.body())
+            code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+            assert code and sum(1 for c in code if c.get("outputs")) >= len(code) // 2, \
+                f"{nb}: the downloaded notebook lacks outputs"
+            n_cells = page.locator("div.cell").count()
+            n_outputs = page.locator("div.cell_output").count()
+            assert n_cells >= 5 and n_outputs >= 5, f"{nb}: {n_cells} code cells, {n_outputs} outputs"
+        finally:
+            context.close()
+
+
+def test_search_finds_ridge(site, server, browser):
+    page, context, errors, _ = _visit(browser, urljoin(server, "search.html?q=ridge"))
+    try:
+        page.wait_for_selector("#search-results li", timeout=30000)
+        hits = page.locator("#search-results li").count()
+        assert hits >= 1, "the search page found nothing for 'ridge'"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_no_sideways_scrolling_on_a_phone(site, server, browser):
+    wide = []
+    for rel in _pages(site):
+        page, context, _, _ = _visit(browser, urljoin(server, rel), width=390, height=844)
+        try:
+            _wait_for_math(page)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 1:
+                wide.append(f"{rel}: {overflow}px wider than the 390px screen")
+                page.screenshot(path=str(SCREENSHOTS / ("phone_" + rel.replace("/", "_") + ".png")))
+        finally:
+            context.close()
+    assert not wide, "\n".join(wide)
