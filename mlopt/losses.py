@@ -140,6 +140,18 @@ class Loss:
         self._dz = stable.get("dz", self.literal_dz)
         self._dz2 = stable.get("dz2", self.literal_dz2)
         self.has_stable_form = bool(stable)
+        # Fast paths for the solvers' inner loops, whose z and y are float64 arrays of one shape:
+        # the bare function where it already returns an array of that shape, else the wrapper.
+        raw = {"value": funcs[0], "dz": funcs[1], "dz2": funcs[2]}
+        probe = np.array([-1.5, 0.0, 2.5]), np.array([0.0, 1.0, 1.0])
+        for key, public in (("value", self._value), ("dz", self._dz), ("dz2", self._dz2)):
+            fast = stable.get(key, raw[key])
+            try:
+                out = fast(*probe)
+                ok = isinstance(out, np.ndarray) and out.shape == (3,) and out.dtype == np.float64
+            except Exception:
+                ok = False
+            setattr(self, f"_fast_{key}", fast if ok else public)
 
     @classmethod
     def from_sympy(cls, expr, z_symbol, y_symbol, *, name: str = "custom", labels=None,

@@ -94,7 +94,7 @@ class EmpiricalRisk:
         return self._value(theta, self.X, self.y)
 
     def _value(self, theta, X, y) -> float:
-        risk = float(np.mean(self.loss.value(X @ theta, y)))
+        risk = float(np.mean(self.loss._fast_value(X @ theta, y)))
         return risk + self.lam * self.regularizer.value(theta) if self.lam else risk
 
     def gradient(self, theta, batch=None) -> np.ndarray:
@@ -110,7 +110,7 @@ class EmpiricalRisk:
         return self._gradient(theta, Xb, yb)
 
     def _gradient(self, theta, X, y) -> np.ndarray:
-        g = (self.loss.dz(X @ theta, y) @ X) / X.shape[0]
+        g = (self.loss._fast_dz(X @ theta, y) @ X) / X.shape[0]
         if self.lam:
             g += self.lam * self.regularizer.gradient(theta)
         return g
@@ -123,8 +123,8 @@ class EmpiricalRisk:
     def _value_and_gradient(self, theta):
         X, y = self.X, self.y
         zv = X @ theta
-        val = float(np.mean(self.loss.value(zv, y)))
-        g = (self.loss.dz(zv, y) @ X) / X.shape[0]
+        val = float(np.mean(self.loss._fast_value(zv, y)))
+        g = (self.loss._fast_dz(zv, y) @ X) / X.shape[0]
         if self.lam:
             val += self.lam * self.regularizer.value(theta)
             g += self.lam * self.regularizer.gradient(theta)
@@ -133,12 +133,12 @@ class EmpiricalRisk:
     def risk(self, theta) -> float:
         """R̂ₙ(θ) = (1/n) Σᵢ ℓ(xᵢᵀθ, yᵢ), the data term alone (no λΩ)."""
         theta = self._check(theta)
-        return float(np.mean(self.loss.value(self.X @ theta, self.y)))
+        return float(np.mean(self.loss._fast_value(self.X @ theta, self.y)))
 
     def _risk_value_and_gradient(self, theta):
         X, y = self.X, self.y
         zv = X @ theta
-        return float(np.mean(self.loss.value(zv, y))), (self.loss.dz(zv, y) @ X) / X.shape[0]
+        return float(np.mean(self.loss._fast_value(zv, y))), (self.loss._fast_dz(zv, y) @ X) / X.shape[0]
 
     def risk_smoothness(self) -> float:
         """A Lipschitz constant of ∇R̂ₙ alone: sup ℓ'' · λ_max(XᵀX/n)."""
@@ -149,7 +149,7 @@ class EmpiricalRisk:
         """∇²J(θ) = (1/n) Xᵀ diag(ℓ''(Xθ, y)) X + λ∇²Ω(θ), shape (n_features, n_features)."""
         theta = self._check(theta)
         X = self.X
-        w = self.loss.dz2(X @ theta, self.y)
+        w = self.loss._fast_dz2(X @ theta, self.y)
         H = (X.T * w) @ X / self.n_samples
         if self.lam:
             H += self.lam * self.regularizer.hessian(theta)

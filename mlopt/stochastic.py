@@ -214,6 +214,8 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     X = Xall
     y = yall
     lam, reg, loss = obj.lam, obj.regularizer, obj.loss
+    dz = loss._fast_dz
+    const_lr = None if callable(lr) else lr
 
     def full_value_grad(th):
         if train_idx is None:
@@ -285,16 +287,16 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                     idx = order[s:s + batch_size]
                     Xb = X[idx]
                     yb = y[idx]
-                    g = loss.dz(Xb @ theta, yb) @ Xb
+                    g = dz(Xb @ theta, yb) @ Xb
                     g /= idx.size
                     if lam:
                         g += lam * reg.gradient(theta)
-                    eta = _lr_at(lr, t)
+                    eta = const_lr if const_lr is not None else _lr_at(lr, t)
                     prev[:] = theta
                     theta += rule.step(g, eta, t)
                     t += 1
                     n_grad += idx.size / n
-                    if not np.isfinite(theta).all():
+                    if not math.isfinite(theta.sum()):  # a NaN or inf in theta makes the sum non-finite
                         diverged = True
                         break
                     if avg_start is not None and t > avg_start:
@@ -353,9 +355,11 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         return Result(theta=theta_final, objective=f_final, n_iter=t, converged=False, message=message,
                       history=out)
     theta_final = point().copy()
-    if early_stopping and best_theta is not None:
+    if early_stopping and best_theta is not None and not np.array_equal(best_theta, theta_final):
         theta_final = best_theta
-    f_final, _ = full_value_grad(theta_final)
+        f_final, _ = full_value_grad(theta_final)
+    else:
+        f_final = hist["objective"][count - 1]  # J at the last recorded point, which is theta_final
     if not message:
         if tol is None:
             message = f"completed epochs={epochs} ({t} updates); no stopping criterion (tol=None)"
