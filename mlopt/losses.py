@@ -29,7 +29,7 @@ import sympy as sp
 
 from ._validation import check_scalar
 
-__all__ = ["Loss", "z", "y", "squared", "logistic", "huber"]
+__all__ = ["Loss", "z", "y", "squared", "logistic", "huber", "sigmoid"]
 
 #: The prediction symbol z = xᵀθ (real).
 z = sp.Symbol("z", real=True)

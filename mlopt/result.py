@@ -34,6 +34,8 @@ class Result:
         "objective", "grad_norm", "lr", "time" (seconds since the start) and "n_grad" (gradient
         evaluations so far, counting a minibatch of size B as B/n of one); "theta" (shape
         (n_records, n_features)) when the solver was called with ``record_theta=True``.
+        "n_grad" counts gradients only: the extra objective values of a line search and the
+        Hessians of Newton's method are not in it ("time" is what includes them).
     """
 
     theta: np.ndarray
