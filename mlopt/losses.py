@@ -181,7 +181,7 @@ class Loss:
         return self._dz2(z, y)
 
     def check_labels(self, yv: np.ndarray, name: str = "y") -> None:
-        """Raise ``ValueError`` if ``yv`` holds a value outside :attr:`labels`."""
+        """Raise ``ValueError`` if ``yv`` holds a value outside ``labels``."""
         if self.labels is None:
             return
         bad = ~np.isin(yv, self.labels)
@@ -227,7 +227,7 @@ def _logistic_dz2(zv, yv):
 
 
 #: Logistic loss log(1 + e^z) − y z for labels y ∈ {0, 1}: ℓ' = σ(z) − y, ℓ'' = σ(z)(1 − σ(z)).
-#: Evaluated in a stable form (``logaddexp``; σ from e^{−|z|}), finite for any finite z.
+#: Evaluated in a stable form (``logaddexp``; σ from exp(−abs(z))), finite for any finite z.
 logistic = Loss(sp.log(1 + sp.exp(z)) - y * z, z, y, name="logistic", labels=(0.0, 1.0),
                 curvature_bounds=(0.0, 0.25),
                 stable={"value": _logistic_value, "dz": _logistic_dz, "dz2": _logistic_dz2})
@@ -244,7 +244,7 @@ def huber(delta: float = 1.0) -> Loss:
                       \\delta(|r| - \\delta/2) & |r| > \\delta \\end{cases}
 
     Quadratic near zero, linear in the tails, so one outlier pulls the fit less than under the
-    squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for |r| ≤ δ, else 0.
+    squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for abs(r) ≤ δ, else 0.
     """
     return _huber(check_scalar(delta, "delta", low=0.0, low_open=True))
 

@@ -101,7 +101,8 @@ class EmpiricalRisk:
         """∇J(θ) = (1/n) Xᵀ ℓ'(Xθ, y) + λ∇Ω(θ).
 
         With ``batch`` (an index array B), the minibatch estimate
-        (1/|B|) Σ_{i∈B} ∇ℓᵢ(θ) + λ∇Ω(θ), whose mean over a uniformly drawn B is ∇J(θ).
+        (1/m) Σ_{i∈B} ∇ℓᵢ(θ) + λ∇Ω(θ) over the m indices in B, whose mean over a uniformly drawn
+        B is ∇J(θ).
         """
         theta = self._check(theta)
         if batch is None:

@@ -4,14 +4,13 @@ Each regularizer gives its value, its gradient (a subgradient where it is not di
 its Hessian, and its proximal operator prox_{sΩ}(v) = argmin_θ Ω(θ) + ‖θ − v‖²/(2s), the step used
 for the non-smooth l1 term. The derivatives sit next to the values.
 
-==============  ======================================  =========================  ==============
-name            Ω(θ)                                    ∇Ω(θ)                      prox_{sΩ}(v)
-==============  ======================================  =========================  ==============
-``l2``          ‖θ‖²                                    2θ                         v / (1 + 2s)
-``l1``          ‖θ‖₁                                    sign(θ) (a subgradient)    soft(v, s)
-``elastic_net`` ρ‖θ‖₁ + (1 − ρ)‖θ‖²                     ρ sign(θ) + 2(1 − ρ)θ      soft(v, ρs) / (1 + 2(1 − ρ)s)
-``none``        0                                       0                          v
-==============  ======================================  =========================  ==============
+- ``l2``: Ω(θ) = ‖θ‖², ∇Ω(θ) = 2θ, prox_{sΩ}(v) = v / (1 + 2s)
+- ``l1``: Ω(θ) = ‖θ‖₁, subgradient sign(θ), prox_{sΩ}(v) = soft(v, s)
+- ``elastic_net(ρ)``: Ω(θ) = ρ‖θ‖₁ + (1 − ρ)‖θ‖², subgradient ρ sign(θ) + 2(1 − ρ)θ,
+  prox_{sΩ}(v) = soft(v, ρs) / (1 + 2(1 − ρ)s)
+- ``none``: Ω(θ) = 0
+
+where soft(v, t) = sign(v) max(abs(v) − t, 0) is soft-thresholding.
 
 Chapter 2 (*Gradients*) derives the +2λθ of ridge; Chapter 1 (*From loss to objective*) places
 Ω in the objective.
@@ -27,7 +26,7 @@ __all__ = ["Regularizer", "l2", "l1", "elastic_net", "none", "soft_threshold"]
 
 
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
-    """sign(v) · max(|v| − t, 0), the proximal operator of t‖·‖₁."""
+    """sign(v) · max(abs(v) − t, 0), the proximal operator of t‖·‖₁."""
     v = np.asarray(v, dtype=np.float64)
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
