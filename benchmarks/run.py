@@ -367,7 +367,7 @@ def table(rows) -> str:
             lines.append(f"{r['name']:<40} file {r['file_gb']:.2f} GB: anon memory {r['baseline_anon_mb']:.0f} MB -> "
                          f"peak {r['peak_anon_mb']:.0f} MB (+{r['growth_mb']:.0f} MB), {r['seconds']:.1f} s")
         elif "sympy_derivations" in r:
-            lines.append(f"{r['name']:<40} {r['objectives_ms']:.1f} ms; 1000x Loss.from_sympy "
+            lines.append(f"{r['name']:<40} {r['objectives_ms']:.1f} ms; Loss.from_sympy x same count "
                          f"{r['from_sympy_ms']:.1f} ms; SymPy derivations {r['sympy_derivations']}")
         else:
             label = r.get("chapter", "")

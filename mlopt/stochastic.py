@@ -181,6 +181,37 @@ def _progress_bar(enabled, total, desc):
     return tqdm(total=total, desc=desc, unit="epoch", leave=False)
 
 
+#: Rows per block when an epoch shuffles blocks (memory-mapped data): the index memory of an
+#: epoch is one block's permutation, whatever the number of rows.
+SHUFFLE_BLOCK = 65536
+
+
+def _epoch_batches(rng, n, batch_size, block):
+    """Minibatches (index arrays into 0..n-1) of one epoch: each index exactly once.
+
+    ``block=None``: one uniformly random permutation of all n rows, cut into batches.
+    ``block=k``: the blocks of k consecutive rows in random order, the rows of each block in random
+    order, batches cut within each block (the last batch of a block may be smaller).
+    """
+    if block is None:
+        order = rng.permutation(n)
+        for s in range(0, n, batch_size):
+            yield order[s:s + batch_size]
+        return
+    for b in rng.permutation(-(-n // block)):
+        start = int(b) * block
+        order = start + rng.permutation(min(block, n - start))
+        for s in range(0, order.size, batch_size):
+            yield order[s:s + batch_size]
+
+
+def _steps_per_epoch(n, batch_size, block):
+    if block is None:
+        return -(-n // batch_size)
+    full, rest = divmod(n, block)
+    return full * -(-block // batch_size) + (-(-rest // batch_size) if rest else 0)
+
+
 def _chunked_mean_loss(obj, theta, X, y, chunk=65536):
     """Mean loss over rows of (X, y), in row chunks (bounded memory on memory-mapped data)."""
     n = X.shape[0]
@@ -193,7 +224,7 @@ def _chunked_mean_loss(obj, theta, X, y, chunk=65536):
 
 
 def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-         validation_fraction, average, record, record_theta, rng, callback, progress):
+         validation_fraction, average, record, record_theta, rng, callback, progress, shuffle):
     """The loop shared by sgd, adagrad, rmsprop and adam (arguments already checked)."""
     n_all = obj.n_samples
     Xall, yall = obj.X, obj.y
@@ -213,6 +244,9 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         raise ValueError(f"batch_size must be <= the number of training samples {n}; got batch_size={batch_size}")
     X = Xall
     y = yall
+    if shuffle == "auto":
+        shuffle = "blocks" if isinstance(Xall, np.memmap) else "rows"
+    block = None if shuffle == "rows" else SHUFFLE_BLOCK
     lam, reg, loss = obj.lam, obj.regularizer, obj.loss
     dz = loss._fast_dz
     const_lr = None if callable(lr) else lr
@@ -229,7 +263,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     theta = theta0.copy()
     prev = theta0.copy()  # the iterate before the current update: kept if the update diverges
     rule.init(theta)
-    steps_per_epoch = -(-n // batch_size)
+    steps_per_epoch = _steps_per_epoch(n, batch_size, block)
     total_steps = steps_per_epoch * epochs
     per_step = record == "step"
     capacity = (total_steps if per_step else epochs) + 1
@@ -280,11 +314,9 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
-                order = rng.permutation(n)
-                if train_idx is not None:
-                    order = train_idx[order]
-                for s in range(0, n, batch_size):
-                    idx = order[s:s + batch_size]
+                for idx in _epoch_batches(rng, n, batch_size, block):
+                    if train_idx is not None:
+                        idx = train_idx[idx]
                     Xb = X[idx]
                     yb = y[idx]
                     g = dz(Xb @ theta, yb) @ Xb
@@ -422,6 +454,11 @@ _COMMON_DOC = """
         ``callback(epoch, theta, objective)`` after each epoch; returning True stops.
     progress : bool, default False
         Show a tqdm progress bar over epochs (if tqdm is installed).
+    shuffle : {"auto", "rows", "blocks"}, default "auto"
+        How an epoch orders the samples: "rows", one uniformly random permutation; "blocks",
+        blocks of 65,536 consecutive rows in random order with the rows of each block shuffled,
+        so that the index memory and the disk access of an epoch do not grow with the data;
+        "auto" chooses "blocks" for a ``numpy.memmap`` X and "rows" otherwise.
 
     Returns
     -------
@@ -439,7 +476,7 @@ _COMMON_DOC = """
 
 
 def _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-             validation_fraction, record, record_theta, rng, callback, progress):
+             validation_fraction, record, record_theta, rng, callback, progress, shuffle):
     if not isinstance(obj, EmpiricalRisk):
         raise ValueError(f"obj must be an mlopt.EmpiricalRisk (stochastic methods sample its rows); "
                          f"got {type(obj).__name__}")
@@ -462,17 +499,20 @@ def _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_s
     record_theta = check_bool(record_theta, "record_theta")
     check_callable(callback, "callback")
     progress = check_bool(progress, "progress")
+    if shuffle not in ("auto", "rows", "blocks"):
+        raise ValueError(f"shuffle must be 'auto', 'rows' or 'blocks'; got shuffle={shuffle!r}")
     rng = np.random.default_rng(rng)
     return dict(theta0=theta0, lr=lr, batch_size=batch_size, epochs=epochs, tol=tol,
                 n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
                 validation_fraction=validation_fraction, record=record, record_theta=record_theta,
-                rng=rng, callback=callback, progress=progress)
+                rng=rng, callback=callback, progress=progress, shuffle=shuffle)
 
 
 def sgd(obj, theta0, *, lr=0.01, batch_size: int = 32, epochs: int = 10, momentum: float = 0.0,
         nesterov: bool = False, average=False, tol=None, n_iter_no_change: int = 5,
         early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
-        record_theta: bool = False, rng=None, callback=None, progress: bool = False):
+        record_theta: bool = False, rng=None, callback=None, progress: bool = False,
+        shuffle: str = "auto"):
     """Minibatch stochastic gradient descent.
 
     .. math::
@@ -505,7 +545,7 @@ def sgd(obj, theta0, *, lr=0.01, batch_size: int = 32, epochs: int = 10, momentu
     True
     """
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-                    validation_fraction, record, record_theta, rng, callback, progress)
+                    validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     momentum = check_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
     nesterov = check_bool(nesterov, "nesterov")
     if nesterov and momentum == 0:
@@ -522,7 +562,8 @@ def sgd(obj, theta0, *, lr=0.01, batch_size: int = 32, epochs: int = 10, momentu
 def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: float = 0.0,
             batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
             early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
-            record_theta: bool = False, rng=None, callback=None, progress: bool = False):
+            record_theta: bool = False, rng=None, callback=None, progress: bool = False,
+        shuffle: str = "auto"):
     """AdaGrad: per-coordinate steps η / (√Gₜ + ε) with Gₜ = Σ_{s≤t} g_s² (Duchi et al. 2011).
 
     Parameters
@@ -532,7 +573,7 @@ def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: floa
     initial_accumulator : float >= 0, default 0
     """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-                    validation_fraction, record, record_theta, rng, callback, progress)
+                    validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
     initial_accumulator = check_scalar(initial_accumulator, "initial_accumulator", low=0.0)
     theta0 = args.pop("theta0")
@@ -542,7 +583,7 @@ def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: floa
 def rmsprop(obj, theta0, *, lr=0.01, rho: float = 0.9, eps: float = 1e-8, batch_size: int = 32,
             epochs: int = 10, tol=None, n_iter_no_change: int = 5, early_stopping: bool = False,
             validation_fraction: float = 0.1, record: str = "epoch", record_theta: bool = False,
-            rng=None, callback=None, progress: bool = False):
+            rng=None, callback=None, progress: bool = False, shuffle: str = "auto"):
     """RMSProp: per-coordinate steps η / (√sₜ + ε), sₜ an exponential average (ρ) of g².
 
     Parameters
@@ -552,7 +593,7 @@ def rmsprop(obj, theta0, *, lr=0.01, rho: float = 0.9, eps: float = 1e-8, batch_
     eps : float > 0, default 1e-8
     """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-                    validation_fraction, record, record_theta, rng, callback, progress)
+                    validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     rho = check_scalar(rho, "rho", low=0.0, high=1.0, high_open=True)
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
     theta0 = args.pop("theta0")
@@ -562,7 +603,8 @@ def rmsprop(obj, theta0, *, lr=0.01, rho: float = 0.9, eps: float = 1e-8, batch_
 def adam(obj, theta0, *, lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
          batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
          early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
-         record_theta: bool = False, rng=None, callback=None, progress: bool = False):
+         record_theta: bool = False, rng=None, callback=None, progress: bool = False,
+        shuffle: str = "auto"):
     """Adam with bias correction (Kingma & Ba 2015).
 
     .. math::
@@ -580,7 +622,7 @@ def adam(obj, theta0, *, lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps
     eps : float > 0, default 1e-8
     """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
-                    validation_fraction, record, record_theta, rng, callback, progress)
+                    validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     beta1 = check_scalar(beta1, "beta1", low=0.0, high=1.0, high_open=True)
     beta2 = check_scalar(beta2, "beta2", low=0.0, high=1.0, high_open=True)
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)

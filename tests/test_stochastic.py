@@ -232,10 +232,25 @@ def test_memmap_data_gives_the_same_run_as_in_memory(tmp_path, diabetes):
     obj_m = mlopt.EmpiricalRisk(Xm, y, lam=0.01)
     assert isinstance(obj_m.X, np.memmap)  # not copied into memory
     obj = mlopt.EmpiricalRisk(X, y, lam=0.01)
-    a = mlopt.sgd(obj_m, np.zeros(X.shape[1]), epochs=3, rng=0)
-    b = mlopt.sgd(obj, np.zeros(X.shape[1]), epochs=3, rng=0)
+    a = mlopt.sgd(obj_m, np.zeros(X.shape[1]), epochs=3, rng=0)           # memmap: blocks by default
+    b = mlopt.sgd(obj, np.zeros(X.shape[1]), epochs=3, rng=0, shuffle="blocks")
     np.testing.assert_allclose(a.theta, b.theta, rtol=1e-12)
     np.testing.assert_allclose(a.history["objective"], b.history["objective"], rtol=1e-12)
+    c = mlopt.sgd(obj_m, np.zeros(X.shape[1]), epochs=3, rng=0, shuffle="rows")
+    d = mlopt.sgd(obj, np.zeros(X.shape[1]), epochs=3, rng=0)
+    np.testing.assert_allclose(c.theta, d.theta, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n,batch_size,block", [(10, 3, None), (10, 3, 4), (200, 7, 64), (64, 8, 64), (5, 5, 2)])
+def test_epoch_visits_every_sample_once(n, batch_size, block):
+    from mlopt.stochastic import _epoch_batches, _steps_per_epoch
+
+    batches = list(_epoch_batches(np.random.default_rng(0), n, batch_size, block))
+    assert len(batches) == _steps_per_epoch(n, batch_size, block)
+    assert all(1 <= b.size <= batch_size for b in batches)
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
+    if block is not None:  # each batch stays inside one block
+        assert all(len(set(b // block)) == 1 for b in batches)
 
 
 # --- divergence and bad input ------------------------------------------------------------------------
@@ -283,6 +298,7 @@ def test_no_warning_without_a_stopping_criterion(diabetes_ridge):
     ({"early_stopping": True}, "early_stopping=True needs a tol"),
     ({"validation_fraction": 1.0, "early_stopping": True, "tol": 1e-3}, "validation_fraction must be < 1"),
     ({"record": "batch"}, "record must be 'epoch' or 'step'"),
+    ({"shuffle": "none"}, "shuffle must be 'auto', 'rows' or 'blocks'"),
     ({"average": -1}, "average must be >= 0"),
     ({"callback": 3}, "callback must be callable"),
 ])
