@@ -127,6 +127,9 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
                               hist, warn=False)
     if converged:
         return finish(theta, f, hist.n - 1, True, message, hist, warn=False)
+    if not diverged and tol == 0.0:
+        return finish(theta, f, hist.n - 1, False,
+                      f"completed max_iter={max_iter} iterations (no tolerance: tol=None)", hist, warn=False)
     if not diverged:
         message = f"max_iter={max_iter} reached with gradient mapping {gmap:.3g} > tol={tol:g}; increase max_iter"
     return finish(theta, f, hist.n - 1, False, message, hist, warn=True)

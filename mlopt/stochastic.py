@@ -212,17 +212,6 @@ def _steps_per_epoch(n, batch_size, block):
     return full * -(-block // batch_size) + (-(-rest // batch_size) if rest else 0)
 
 
-def _chunked_mean_loss(obj, theta, X, y, chunk=65536):
-    """Mean loss over rows of (X, y), in row chunks (bounded memory on memory-mapped data)."""
-    n = X.shape[0]
-    if n <= chunk:
-        return float(np.mean(obj.loss.value(X @ theta, y)))
-    total = 0.0
-    for s in range(0, n, chunk):
-        total += float(np.sum(obj.loss.value(X[s:s + chunk] @ theta, y[s:s + chunk])))
-    return total / n
-
-
 def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
          validation_fraction, average, record, record_theta, rng, callback, progress, shuffle):
     """The loop shared by sgd, adagrad, rmsprop and adam (arguments already checked)."""
@@ -237,6 +226,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         val_idx = np.sort(perm0[:n_val])
         train_idx = np.sort(perm0[n_val:])
         Xval, yval = Xall[val_idx], yall[val_idx]
+        Xtrain, ytrain = Xall[train_idx], yall[train_idx]  # copies: early stopping holds O(n) rows
     else:
         train_idx = None
     n = n_all if train_idx is None else train_idx.size
@@ -253,11 +243,12 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
 
     def full_value_grad(th):
         if train_idx is None:
-            return obj._value_and_gradient(th) if not isinstance(X, np.memmap) else _memmap_value_grad(obj, th)
-        Xt, yt = Xall[train_idx], yall[train_idx]
-        zv = Xt @ th
-        val = float(np.mean(loss.value(zv, yt))) + (lam * reg.value(th) if lam else 0.0)
-        g = loss.dz(zv, yt) @ Xt / yt.size + (lam * reg.gradient(th) if lam else 0.0)
+            return obj._value_and_gradient(th)
+        total, g = obj._risk_sums(th, Xtrain, ytrain)
+        val = total / ytrain.size + (lam * reg.value(th) if lam else 0.0)
+        g /= ytrain.size
+        if lam:
+            g += lam * reg.gradient(th)
         return val, g
 
     theta = theta0.copy()
@@ -293,7 +284,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         hist["n_grad"][count] = n_grad
         hist["epoch"][count] = epoch_float
         if early_stopping:
-            hist["val_loss"][count] = _chunked_mean_loss(obj, p, Xval, yval)
+            hist["val_loss"][count] = obj._risk_sums(p, Xval, yval, grad=False)[0] / yval.size
         if thetas is not None:
             thetas[count] = p
         count += 1
@@ -401,25 +392,6 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
             warnings.warn(message, ConvergenceWarning, stacklevel=3)
     return Result(theta=theta_final, objective=float(f_final), n_iter=t, converged=converged,
                   message=message, history=out)
-
-
-def _memmap_value_grad(obj, theta, chunk=65536):
-    """J and ∇J over a memory-mapped X in row chunks: temporary memory independent of n."""
-    X, y, n = obj.X, obj.y, obj.n_samples
-    val = 0.0
-    g = np.zeros_like(theta)
-    for s in range(0, n, chunk):
-        Xc = X[s:s + chunk]
-        zc = Xc @ theta
-        yc = y[s:s + chunk]
-        val += float(np.sum(obj.loss.value(zc, yc)))
-        g += obj.loss.dz(zc, yc) @ Xc
-    val /= n
-    g /= n
-    if obj.lam:
-        val += obj.lam * obj.regularizer.value(theta)
-        g += obj.lam * obj.regularizer.gradient(theta)
-    return val, g
 
 
 # --- public solvers ----------------------------------------------------------------------------

@@ -394,3 +394,32 @@ def test_starting_at_the_minimum_converges_at_once(exact):
     res = mlopt.gradient_descent(obj, theta_star, lr="auto", tol=1e-8)
     assert res.converged and res.n_iter == 0
     np.testing.assert_array_equal(res.theta, theta_star)
+
+
+def test_tol_none_runs_every_iteration_without_warning(least_squares):
+    X, y, _ = least_squares
+    obj = mlopt.EmpiricalRisk(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mlopt.gradient_descent(obj, np.zeros(X.shape[1]), lr=0.01, tol=None, max_iter=25)
+    assert res.n_iter == 25 and not res.converged
+    assert "tol=None" in res.message
+    assert len(res.history["objective"]) == 26
+
+
+def test_fused_chunked_gradient_matches_the_whole_array_formula():
+    # Data above FUSE_BYTES is walked in row chunks: same value and gradient up to round-off.
+    from mlopt import objective
+
+    rng = np.random.default_rng(8)
+    n, d = objective.FUSE_BYTES // (8 * 20) + 1000, 20
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    theta = rng.standard_normal(d)
+    obj = mlopt.EmpiricalRisk(X, y, lam=0.3)
+    assert obj._chunks(X) is not None
+    r = X @ theta - y
+    np.testing.assert_allclose(obj.value(theta), np.mean(r * r) + 0.3 * theta @ theta, rtol=1e-12)
+    np.testing.assert_allclose(obj.gradient(theta), 2 * r @ X / n + 0.6 * theta, rtol=1e-10, atol=1e-12)
+    v, g = obj.value_and_gradient(theta)
+    np.testing.assert_allclose(g, obj.gradient(theta), rtol=1e-14)

@@ -79,3 +79,15 @@ def test_divergence_and_bad_input(diabetes):
         mlopt.proximal_gradient(obj, np.zeros(2))
     with pytest.raises(ValueError, match="obj must be an mlopt.EmpiricalRisk"):
         mlopt.proximal_gradient(lambda t: 0.0, np.zeros(2))
+
+
+def test_tol_none_runs_every_iteration_without_warning(diabetes):
+    import warnings
+
+    X, y = diabetes
+    obj = mlopt.EmpiricalRisk(X, y, regularizer=mlopt.regularizers.l1, lam=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mlopt.proximal_gradient(obj, np.zeros(X.shape[1]), tol=None, max_iter=10)
+    assert res.n_iter == 10 and not res.converged
+    assert "tol=None" in res.message
