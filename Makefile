@@ -8,10 +8,11 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-fast notebooks lab bench clean
+.PHONY: help venv book book-incremental test test-fast notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
+	@echo "make book-incremental  rebuild, re-running only chapters whose code changed"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
 	@echo "make lab        open the chapters in JupyterLab (installs it into .venv first)"
@@ -29,8 +30,14 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 book: $(STAMP)
-	rm -rf _build/html _build/.doctrees
+	rm -rf _build/html _build/.doctrees _build/.jupyter_cache _build/jupyter_execute
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
+	@echo ""
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+# Re-executes only the chapters whose code changed since the last build (not changes in mlopt/).
+book-incremental: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo ""
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
