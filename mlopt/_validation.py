@@ -46,7 +46,15 @@ def as_float_array(value, name: str, *, ndim: int | None = None, allow_empty: bo
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` has a NaN or an infinite entry (chunked over rows)."""
+    """Raise ``ValueError`` if ``arr`` has a NaN or an infinite entry (chunked over rows).
+
+    The sum of the entries is finite exactly when no entry is NaN or inf, unless the sum itself
+    overflows: one read-only pass with no temporary array settles the usual case; the entry-wise
+    check runs only when the sum is not finite, to find the culprit (or clear an overflow).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(arr, axis=None)):
+            return
     if arr.ndim >= 2 and arr.shape[0] > _CHUNK_ROWS:
         for start in range(0, arr.shape[0], _CHUNK_ROWS):
             block = arr[start:start + _CHUNK_ROWS]
