@@ -102,6 +102,41 @@ def lr_advice(lr, L, momentum=0.0) -> str:
             "standardize the features or use lr='backtracking'")
 
 
+#: A run whose objective grows by more than this factor over J(θ₀) (and above 1) has diverged,
+#: even while its values are still finite.
+DIVERGENCE_FACTOR = 1e10
+
+
+def blew_up(f, f0) -> bool:
+    """True when J became non-finite or grew by more than DIVERGENCE_FACTOR over J(θ₀)."""
+    return not np.isfinite(f) or f > DIVERGENCE_FACTOR * max(abs(f0), 1.0)
+
+
+def growth_what(f, f0) -> str:
+    if not np.isfinite(f):
+        return non_finite_what(f, 0.0)
+    return f"the objective grew from {f0:.4g} to {f:.4g} (more than {DIVERGENCE_FACTOR:.0e} times)"
+
+
+def sgd_advice(lr, obj, batch_size, momentum=0.0) -> str:
+    """Stability advice for minibatch steps: compare lr with 2/L and with 2/max_i L_i."""
+    bounds = obj.loss.curvature_bounds
+    if bounds is None or lr is None:
+        return f"reduce lr (lr={lr:g})" if lr is not None else "reduce lr"
+    L = obj.smoothness()
+    X = obj.X
+    # L_i = sup ℓ'' ‖x_i‖² (+ λ curvature of Ω): the curvature one sample can have
+    row_sq = max(float(np.max(np.einsum("ij,ij->i", X[s:s + 65536], X[s:s + 65536])))
+                 for s in range(0, X.shape[0], 65536))
+    L_max = bounds[1] * row_sq + obj.lam * obj.regularizer.curvature
+    scale = 1.0 + momentum
+    text = lr_advice(lr, L, momentum).replace(" or use lr='backtracking'", "")
+    if batch_size < obj.n_samples and L_max > L:
+        text += (f"; with batch_size={batch_size} single samples reach curvature max_i L_i={L_max:.3g}, "
+                 f"so lr <= {2 * scale / L_max:.3g} is safe for any minibatch")
+    return text
+
+
 def finish(theta, f, n_iter, converged, message, hist, *, warn):
     if warn:
         warnings.warn(message, ConvergenceWarning, stacklevel=3)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loop import History, Oracle, finish, lr_advice, non_finite_what
+from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice
 from ._validation import check_bool, check_callable, check_scalar
 
 __all__ = ["gradient_descent"]
@@ -97,8 +97,9 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     -----
     ConvergenceWarning
         When ``max_iter`` runs out before ``tol`` is met, or when the iterates diverge: the run
-        stops at the first non-finite value and returns the last finite iterate, with a message
-        that begins with "diverged" and compares lr with 2/L.
+        stops at the first non-finite value, or as soon as J exceeds 1e10 · max(|J(θ₀)|, 1), and
+        returns the last iterate before that, with a message that begins with "diverged" and
+        compares lr with 2/L.
 
     Examples
     --------
@@ -180,10 +181,12 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                 break
             new_f, new_g = oracle.value_and_gradient(new_theta)
             n_grad += 1
-            if not (np.isfinite(new_f) and np.all(np.isfinite(new_g)) and np.all(np.isfinite(new_theta))):
+            if (blew_up(new_f, f0) or not np.all(np.isfinite(new_g))
+                    or not np.all(np.isfinite(new_theta))):
                 stopped = True
-                message = (f"diverged at iteration {t + 1}: {non_finite_what(new_f, new_g)}; "
-                           f"{lr_advice(eta, L, momentum)}")
+                what = (growth_what(new_f, f0) if np.isfinite(new_f) and np.all(np.isfinite(new_g))
+                        else "the objective or gradient became non-finite")
+                message = f"diverged at iteration {t + 1}: {what}; {lr_advice(eta, L, momentum)}"
                 break
             theta, f, g = new_theta, new_f, new_g
             gnorm = float(np.linalg.norm(g))

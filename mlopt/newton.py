@@ -102,6 +102,12 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
                                f"(||grad||={gnorm:.3g}); the objective is flat to machine precision")
                     break
             new_theta = theta - eta * p
+            if np.array_equal(new_theta, theta):
+                stopped = True
+                message = (f"stopped at iteration {t}: the Newton step no longer changes theta "
+                           f"(||grad||={gnorm:.3g}); the Hessian may be singular or the objective flat "
+                           "to machine precision here")
+                break
             new_f, new_g = oracle.value_and_gradient(new_theta)
             n_grad += 1
             if not (np.isfinite(new_f) and np.all(np.isfinite(new_g))):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import check_scalar
 
-__all__ = ["plot_contours", "plot_convergence", "plot_losses", "animate_path", "grid_values"]
+__all__ = ["plot_contours", "plot_convergence", "plot_losses", "animate_path", "animation_html", "grid_values"]
 
 
 def _axes(ax):
@@ -72,7 +72,8 @@ def _path(p):
 
 
 def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = False, n: int = 101,
-                  minimum=None, ax=None, title=None, labels=("$\\theta_1$", "$\\theta_2$")):
+                  minimum=None, ax=None, title=None, labels=("$\\theta_1$", "$\\theta_2$"),
+                  legend_loc="best"):
     """Contours of a function of two variables, with solver paths drawn over them.
 
     Parameters
@@ -89,6 +90,8 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
         functions with a wide range, such as Rosenbrock's).
     minimum : array_like, optional
         A point to mark with a star (e.g. the known minimizer).
+    legend_loc : str or None, default "best"
+        Where matplotlib puts the legend; None draws no legend.
 
     Returns
     -------
@@ -115,8 +118,8 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     ax.set_ylim(*_limits(ylim, "ylim"))
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    if paths or minimum is not None:
-        ax.legend(loc="best", fontsize="small")
+    if (paths or minimum is not None) and legend_loc is not None:
+        ax.legend(loc=legend_loc, fontsize="small")
     if title:
         ax.set_title(title)
     return ax
@@ -131,12 +134,15 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
     f_star : float, optional
         The optimal value J*. When None, the smallest objective seen across all runs is used
         (and the curves then reach 0 at that point, which a log axis leaves out).
-    x : {"iteration", "n_grad", "time"}
-        What the horizontal axis counts: updates, gradient evaluations (in full-gradient units),
-        or seconds.
+    x : {"iteration", "epoch", "n_grad", "time"}
+        What the horizontal axis counts: recorded points (iterations, or epochs for stochastic
+        runs recorded per epoch), epochs (``history["epoch"]`` of the stochastic solvers),
+        gradient evaluations (in full-gradient units), or seconds.
+
+    Values beyond 1e300 (a diverged run) are left out, so the axis stays drawable.
     """
-    if x not in ("iteration", "n_grad", "time"):
-        raise ValueError(f"x must be 'iteration', 'n_grad' or 'time'; got x={x!r}")
+    if x not in ("iteration", "epoch", "n_grad", "time"):
+        raise ValueError(f"x must be 'iteration', 'epoch', 'n_grad' or 'time'; got x={x!r}")
     if not results:
         raise ValueError("results must be a non-empty dict of label -> Result")
     ax = _axes(ax)
@@ -144,12 +150,15 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         f_star = min(float(np.min(r.history["objective"])) for r in results.values())
     for label, r in results.items():
         obj = np.asarray(r.history["objective"], dtype=float)
+        if x != "iteration" and x not in r.history:
+            raise ValueError(f"the run {label!r} has no history[{x!r}]; choose another x")
         xs = np.arange(obj.size) if x == "iteration" else np.asarray(r.history[x], dtype=float)
-        gap = obj - f_star
-        keep = gap > 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            gap = obj - f_star
+        keep = (gap > 0) & (gap < 1e300)
         ax.semilogy(xs[keep], gap[keep], label=label)
-    ax.set_xlabel({"iteration": "iteration t", "n_grad": "gradient evaluations (full-gradient units)",
-                   "time": "time (s)"}[x])
+    ax.set_xlabel({"iteration": "iteration t", "epoch": "epoch",
+                   "n_grad": "gradient evaluations (full-gradient units)", "time": "time (s)"}[x])
     ax.set_ylabel(r"$J(\theta_t) - J^\star$ (log scale)")
     ax.legend(loc="best", fontsize="small")
     if title:
@@ -177,7 +186,7 @@ def plot_losses(losses, *, y: float = 0.0, zlim=(-3.0, 3.0), derivative: int = 0
 
 
 def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max_frames: int = 60,
-                 title=None):
+                 title=None, figsize=(5.0, 4.0), dpi: int = 72):
     """An animation of a solver path over the contours, for ``Animation.to_jshtml()``.
 
     ``result`` is a Result from a run with ``record_theta=True`` (or a (k, 2) array). Long paths
@@ -190,7 +199,7 @@ def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max
     xy = _path(result)
     max_frames = check_scalar(max_frames, "max_frames", low=2, integer=True)
     frames = np.unique(np.linspace(0, len(xy) - 1, min(len(xy), max_frames)).round().astype(int))
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     plot_contours(fun, xlim, ylim, levels=levels, ax=ax, title=title)
     line, = ax.plot([], [], ".-", color="tab:red", lw=1.5)
     text = ax.text(0.02, 0.95, "", transform=ax.transAxes)
@@ -201,3 +210,28 @@ def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max
         return line, text
 
     return FuncAnimation(fig, update, frames=frames, interval=interval, blit=True)
+
+
+def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> str:
+    """HTML (JavaScript player) for an animation, identical from run to run, for a static page.
+
+    Matplotlib's ``to_jshtml`` names its player with a random id; this replaces it with one made
+    from ``name`` (use distinct names for several animations on a page), encodes the frames as
+    JPEG by default (a few times smaller than PNG), and closes the animation's figure.
+    """
+    import re
+
+    import matplotlib.pyplot as plt
+    from matplotlib import rc_context
+
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise ValueError(f"name must be letters, digits or underscores; got name={name!r}")
+    if frame_format not in ("jpeg", "png"):
+        raise ValueError(f"frame_format must be 'jpeg' or 'png'; got frame_format={frame_format!r}")
+    with rc_context({"animation.frame_format": frame_format}):
+        html = anim.to_jshtml()
+    ids = set(re.findall(r"_anim_img([0-9a-f]{32})", html)) | set(re.findall(r"anim([0-9a-f]{32})", html))
+    for i, uid in enumerate(sorted(ids)):
+        html = html.replace(uid, f"{name}{i}")
+    plt.close(anim._fig)
+    return html

@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from ._loop import lr_advice
+from ._loop import blew_up, growth_what, lr_advice, sgd_advice
 from ._validation import check_bool, check_callable, check_scalar, check_theta
 from .objective import EmpiricalRisk
 from .result import ConvergenceWarning, Result
@@ -290,7 +290,8 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         count += 1
         return f
 
-    f = record_point(0.0, 0.0, 0.0)
+    f = f0 = record_point(0.0, 0.0, 0.0)
+    last_good = theta.copy()
     if not math.isfinite(f):
         raise ValueError("theta0 gives a non-finite objective; choose another starting point")
     best, no_improve = math.inf, 0
@@ -327,18 +328,20 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                         theta_avg += (theta - theta_avg) / n_avg
                     if per_step:
                         f = record_point(eta, n_grad, t * frac)
-                        if not math.isfinite(f):
-                            count -= 1
+                        if blew_up(f, f0):
+                            count -= 1  # keep the history up to the last acceptable point
                             diverged = True
                             break
+                        last_good[:] = point()
                 if diverged:
                     break
                 if not per_step:
                     f = record_point(eta, n_grad, float(epoch))
-                    if not math.isfinite(f):
-                        count -= 1
+                    if blew_up(f, f0):
+                        count -= 1  # keep the history up to the last acceptable point
                         diverged = True
                         break
+                    last_good[:] = point()
                 if bar is not None:
                     bar.update(1)
                 if callback is not None and callback(epoch, point().copy(), f):
@@ -367,12 +370,12 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     if thetas is not None:
         out["theta"] = thetas[:count].copy()
     if diverged:
-        theta_final = prev.copy() if np.isfinite(prev).all() else out["theta"][-1].copy() \
-            if thetas is not None else theta0.copy()
-        advice = (lr_advice(eta, L, getattr(rule, "momentum", 0.0)) if rule.name.startswith("sgd")
+        # back to the last recorded point that was neither non-finite nor blown up
+        theta_final = last_good.copy()
+        what = growth_what(f, f0) if math.isfinite(f) else "the iterates became non-finite"
+        advice = (sgd_advice(eta, obj, batch_size, getattr(rule, "momentum", 0.0)) if rule.name.startswith("sgd")
                   else f"reduce lr (lr={eta:g})")
-        message = (f"diverged at epoch {epoch}, update {t}: the iterates became non-finite; {advice}"
-                   + ("; for minibatches the safe step is smaller than for full batches" if batch_size < n else ""))
+        message = f"diverged at epoch {epoch}, update {t}: {what}; {advice}"
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
         f_final = float(out["objective"][-1])
         return Result(theta=theta_final, objective=f_final, n_iter=t, converged=False, message=message,

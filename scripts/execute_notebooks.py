@@ -62,6 +62,14 @@ def execute(path: Path, out: Path) -> None:
         extra_arguments=KERNEL_ARGS,
     )
     ep.preprocess(nb, {"metadata": {"path": str(path.parent.resolve())}})
+    # An error stored in an output (e.g. raised while a figure was drawn) fails the run too,
+    # unless the cell is tagged raises-exception.
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            raise SystemExit(f"{path}: cell {i} produced {errors[0].get('ename')}: {errors[0].get('evalue')}")
     # Execution adds language_info details (versions); keep only the name.
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):

@@ -154,3 +154,13 @@ def test_bad_theta0_and_objective(diabetes):
 
     with pytest.raises(ValueError, match="obj must have a hessian"):
         mlopt.newton(NoHessian(), np.ones(2))
+
+
+def test_newton_stops_when_the_step_no_longer_moves():
+    import sympy as sp
+
+    x = sp.Symbol("x", real=True)
+    f = mlopt.SymbolicFunction(sp.sqrt(1 + x ** 2), [x])
+    with pytest.warns(mlopt.ConvergenceWarning, match="no longer changes theta"):
+        res = mlopt.newton(f, np.array([1.5]), line_search=False, max_iter=20)
+    assert res.n_iter < 20 and not res.converged

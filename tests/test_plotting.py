@@ -148,7 +148,7 @@ def test_plot_convergence_axes(runs, x):
 
 
 def test_plot_convergence_bad_input(runs):
-    with pytest.raises(ValueError, match="x must be 'iteration', 'n_grad' or 'time'"):
+    with pytest.raises(ValueError, match="x must be 'iteration', 'epoch', 'n_grad' or 'time'"):
         plotting.plot_convergence(runs, x="epochs")
     with pytest.raises(ValueError, match="results must be a non-empty dict"):
         plotting.plot_convergence({})
@@ -206,3 +206,33 @@ def test_animate_path_bad_max_frames(bowl, runs):
 
 def test_lazy_import():
     assert mlopt.plotting is plotting
+
+
+def test_convergence_by_epoch_and_with_a_diverged_run():
+    import warnings
+
+    X, y, _ = mlopt.datasets.make_regression(200, 5, noise=0.5, condition_number=10.0, rng=1)
+    obj = mlopt.EmpiricalRisk(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mlopt.ConvergenceWarning)
+        bad = mlopt.gradient_descent(obj, np.zeros(5), lr=5 / obj.smoothness(), max_iter=400)
+    good = mlopt.sgd(obj, np.zeros(5), lr=0.01, epochs=3, rng=0)
+    ax = mlopt.plotting.plot_convergence({"diverged": bad}, f_star=0.0)
+    ax.figure.canvas.draw()  # must not overflow
+    ax = mlopt.plotting.plot_convergence({"sgd": good}, x="epoch")
+    assert ax.get_xlabel() == "epoch"
+    np.testing.assert_array_equal(ax.lines[0].get_xdata()[:2], [0.0, 1.0])
+    with pytest.raises(ValueError, match="has no history\\['epoch'\\]"):
+        mlopt.plotting.plot_convergence({"gd": bad}, x="epoch")
+
+
+def test_animation_html_is_the_same_every_time():
+    X, y, _ = mlopt.datasets.make_regression(50, 2, rng=0)
+    obj = mlopt.EmpiricalRisk(X, y)
+    res = mlopt.gradient_descent(obj, np.zeros(2), record_theta=True, max_iter=20, tol=None)
+    html = [mlopt.plotting.animation_html(mlopt.plotting.animate_path(obj, res, (-3, 3), (-3, 3), max_frames=5))
+            for _ in range(2)]
+    assert html[0] == html[1]
+    assert "<script" in html[0] and "image/jpeg" in html[0]
+    with pytest.raises(ValueError, match="name must be"):
+        mlopt.plotting.animation_html(mlopt.plotting.animate_path(obj, res, (-3, 3), (-3, 3)), name="a b")

@@ -267,6 +267,29 @@ def test_divergence_stops_warns_and_keeps_a_finite_iterate(diabetes_ridge):
     assert res.n_iter < 50 * 14
 
 
+def test_growth_without_overflow_is_reported_as_divergence():
+    # A run whose objective explodes by 1e29 while staying finite must not report "completed".
+    X, y, _ = mlopt.datasets.make_regression(512, 20, noise=0.001, condition_number=100, rng=0)
+    obj = mlopt.EmpiricalRisk(X, y)
+    with pytest.warns(mlopt.ConvergenceWarning, match="diverged"):
+        res = mlopt.sgd(obj, np.zeros(20), lr=1.5 / obj.smoothness(), momentum=0.9, nesterov=True,
+                        batch_size=64, epochs=40, rng=0)
+    assert res.message.startswith("diverged") and "grew" in res.message
+    assert "backtracking" not in res.message  # sgd has no line search to recommend
+    assert res.objective <= 1e10 * max(res.history["objective"][0], 1.0)
+
+
+def test_divergence_advice_names_the_per_sample_limit(diabetes):
+    X, y = diabetes
+    obj = mlopt.EmpiricalRisk(X, y)
+    L = obj.smoothness()
+    with pytest.warns(mlopt.ConvergenceWarning):
+        res = mlopt.sgd(obj, np.zeros(X.shape[1]), lr=1.5 / L, batch_size=1, epochs=20, rng=0)
+    assert res.message.startswith("diverged")
+    L_max = 2 * np.max(np.sum(X * X, axis=1))
+    assert f"max_i L_i={L_max:.3g}" in res.message
+
+
 def test_epochs_running_out_with_tol_warns(diabetes_ridge):
     obj, _, _ = diabetes_ridge
     with pytest.warns(mlopt.ConvergenceWarning, match="epochs=2 ran out"):
