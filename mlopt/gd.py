@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice
+from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice, non_finite_what
 from ._validation import check_bool, check_callable, check_scalar
 
 __all__ = ["gradient_descent"]
@@ -97,9 +97,9 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     -----
     ConvergenceWarning
         When ``max_iter`` runs out before ``tol`` is met, or when the iterates diverge: the run
-        stops at the first non-finite value, or as soon as J exceeds 1e10 · max(|J(θ₀)|, 1), and
-        returns the last iterate before that, with a message that begins with "diverged" and
-        compares lr with 2/L.
+        stops at the first non-finite value and returns the last finite iterate, with a message
+        that begins with "diverged" and compares lr with 2/L. A run that ends with J above
+        1e10 · max(abs(J(θ₀)), 1), still finite, is reported as diverged too.
 
     Examples
     --------
@@ -181,12 +181,10 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                 break
             new_f, new_g = oracle.value_and_gradient(new_theta)
             n_grad += 1
-            if (blew_up(new_f, f0) or not np.all(np.isfinite(new_g))
-                    or not np.all(np.isfinite(new_theta))):
+            if not (np.isfinite(new_f) and np.all(np.isfinite(new_g)) and np.all(np.isfinite(new_theta))):
                 stopped = True
-                what = (growth_what(new_f, f0) if np.isfinite(new_f) and np.all(np.isfinite(new_g))
-                        else "the objective or gradient became non-finite")
-                message = f"diverged at iteration {t + 1}: {what}; {lr_advice(eta, L, momentum)}"
+                message = (f"diverged at iteration {t + 1}: {non_finite_what(new_f, new_g)}; "
+                           f"{lr_advice(eta, L, momentum)}")
                 break
             theta, f, g = new_theta, new_f, new_g
             gnorm = float(np.linalg.norm(g))
@@ -199,6 +197,11 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     n_iter = hist.n - 1
     if converged or (stopped and message.startswith("stopped by callback")):
         return finish(theta, f, n_iter, converged, message, hist, warn=False)
+    if not stopped and blew_up(f, f0):
+        eta_last = hist.cols["lr"][hist.n - 1]
+        message = (f"diverged: after max_iter={max_iter} iterations {growth_what(f, f0)}; "
+                   f"{lr_advice(eta_last, L, momentum)}")
+        return finish(theta, f, n_iter, False, message, hist, warn=True)
     if not stopped and tol == 0.0:
         message = f"completed max_iter={max_iter} iterations (no tolerance: tol=None)"
         return finish(theta, f, n_iter, False, message, hist, warn=False)

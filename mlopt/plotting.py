@@ -139,7 +139,7 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         runs recorded per epoch), epochs (``history["epoch"]`` of the stochastic solvers),
         gradient evaluations (in full-gradient units), or seconds.
 
-    Values beyond 1e300 (a diverged run) are left out, so the axis stays drawable.
+    Values beyond 1e200 (a diverged run) are left out, so the log axis stays drawable.
     """
     if x not in ("iteration", "epoch", "n_grad", "time"):
         raise ValueError(f"x must be 'iteration', 'epoch', 'n_grad' or 'time'; got x={x!r}")
@@ -155,7 +155,7 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         xs = np.arange(obj.size) if x == "iteration" else np.asarray(r.history[x], dtype=float)
         with np.errstate(over="ignore", invalid="ignore"):
             gap = obj - f_star
-        keep = (gap > 0) & (gap < 1e300)
+        keep = (gap > 0) & (gap < 1e200)
         ax.semilogy(xs[keep], gap[keep], label=label)
     ax.set_xlabel({"iteration": "iteration t", "epoch": "epoch",
                    "n_grad": "gradient evaluations (full-gradient units)", "time": "time (s)"}[x])

@@ -328,8 +328,8 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                         theta_avg += (theta - theta_avg) / n_avg
                     if per_step:
                         f = record_point(eta, n_grad, t * frac)
-                        if blew_up(f, f0):
-                            count -= 1  # keep the history up to the last acceptable point
+                        if not math.isfinite(f):
+                            count -= 1  # keep the history up to the last finite point
                             diverged = True
                             break
                         last_good[:] = point()
@@ -337,8 +337,8 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                     break
                 if not per_step:
                     f = record_point(eta, n_grad, float(epoch))
-                    if blew_up(f, f0):
-                        count -= 1  # keep the history up to the last acceptable point
+                    if not math.isfinite(f):
+                        count -= 1  # keep the history up to the last finite point
                         diverged = True
                         break
                     last_good[:] = point()
@@ -369,10 +369,16 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     out = {k: v[:count].copy() for k, v in hist.items()}
     if thetas is not None:
         out["theta"] = thetas[:count].copy()
+    if not diverged and not converged and blew_up(out["objective"][-1], f0):
+        # finite, but grown by more than DIVERGENCE_FACTOR: report it as the divergence it is
+        diverged = True
+        f = out["objective"][-1]
+        last_good = point().copy()
     if diverged:
-        # back to the last recorded point that was neither non-finite nor blown up
+        # the last recorded finite point (or, for a run that only blew up, the final one)
         theta_final = last_good.copy()
-        what = growth_what(f, f0) if math.isfinite(f) else "the iterates became non-finite"
+        what = (f"after {epoch} epochs {growth_what(f, f0)}" if math.isfinite(f)
+                else "the iterates became non-finite")
         advice = (sgd_advice(eta, obj, batch_size, getattr(rule, "momentum", 0.0)) if rule.name.startswith("sgd")
                   else f"reduce lr (lr={eta:g})")
         message = f"diverged at epoch {epoch}, update {t}: {what}; {advice}"

@@ -217,8 +217,10 @@ def test_convergence_by_epoch_and_with_a_diverged_run():
         warnings.simplefilter("ignore", mlopt.ConvergenceWarning)
         bad = mlopt.gradient_descent(obj, np.zeros(5), lr=5 / obj.smoothness(), max_iter=400)
     good = mlopt.sgd(obj, np.zeros(5), lr=0.01, epochs=3, rng=0)
-    ax = mlopt.plotting.plot_convergence({"diverged": bad}, f_star=0.0)
-    ax.figure.canvas.draw()  # must not overflow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drawing must not overflow
+        ax = mlopt.plotting.plot_convergence({"diverged": bad}, f_star=0.0)
+        ax.figure.canvas.draw()
     ax = mlopt.plotting.plot_convergence({"sgd": good}, x="epoch")
     assert ax.get_xlabel() == "epoch"
     np.testing.assert_array_equal(ax.lines[0].get_xdata()[:2], [0.0, 1.0])

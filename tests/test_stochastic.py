@@ -276,7 +276,7 @@ def test_growth_without_overflow_is_reported_as_divergence():
                         batch_size=64, epochs=40, rng=0)
     assert res.message.startswith("diverged") and "grew" in res.message
     assert "backtracking" not in res.message  # sgd has no line search to recommend
-    assert res.objective <= 1e10 * max(res.history["objective"][0], 1.0)
+    assert not res.converged and np.isfinite(res.objective)
 
 
 def test_divergence_advice_names_the_per_sample_limit(diabetes):
