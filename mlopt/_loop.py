@@ -89,13 +89,21 @@ def non_finite_what(f, g) -> str:
     return "the gradient became non-finite"
 
 
-def lr_advice(lr, L, momentum=0.0) -> str:
-    """Say how lr compares with the stability limit 2(1 + momentum)/L of a quadratic."""
+def lr_advice(lr, L, momentum=0.0, nesterov=False) -> str:
+    """Say how lr compares with the stability limit of gradient steps on a quadratic.
+
+    The limits are 2/L (plain), 2(1 + β)/L (heavy ball) and 2(1 + β)/((1 + 2β)L) (Nesterov),
+    with β = momentum.
+    """
     if L is None:
         return (f"lr={lr:g} is too large for this function; reduce lr or use lr='backtracking'"
                 if lr is not None else "reduce the step size")
-    limit = 2.0 * (1.0 + momentum) / L
-    name = "2/L" if momentum == 0 else f"2(1+momentum)/L"
+    if momentum == 0:
+        limit, name = 2.0 / L, "2/L"
+    elif nesterov:
+        limit, name = 2.0 * (1.0 + momentum) / ((1.0 + 2.0 * momentum) * L), "2(1+momentum)/((1+2 momentum)L)"
+    else:
+        limit, name = 2.0 * (1.0 + momentum) / L, "2(1+momentum)/L"
     if lr is not None and lr > limit:
         return f"lr={lr:g} exceeds {name}={limit:.3g} (L={L:.3g}); use lr <= 1/L={1.0 / L:.3g}"
     return (f"lr={lr:g} is below {name}={limit:.3g} (L={L:.3g}), so the data may hold extreme values; "
@@ -118,7 +126,7 @@ def growth_what(f, f0) -> str:
     return f"the objective grew from {f0:.4g} to {f:.4g} (more than {DIVERGENCE_FACTOR:.0e} times)"
 
 
-def sgd_advice(lr, obj, batch_size, momentum=0.0) -> str:
+def sgd_advice(lr, obj, batch_size, momentum=0.0, nesterov=False) -> str:
     """Stability advice for minibatch steps: compare lr with 2/L and with 2/max_i L_i."""
     bounds = obj.loss.curvature_bounds
     if bounds is None or lr is None:
@@ -129,8 +137,8 @@ def sgd_advice(lr, obj, batch_size, momentum=0.0) -> str:
     row_sq = max(float(np.max(np.einsum("ij,ij->i", X[s:s + 65536], X[s:s + 65536])))
                  for s in range(0, X.shape[0], 65536))
     L_max = bounds[1] * row_sq + obj.lam * obj.regularizer.curvature
-    scale = 1.0 + momentum
-    text = lr_advice(lr, L, momentum).replace(" or use lr='backtracking'", "")
+    scale = 1.0 + momentum if not nesterov else (1.0 + momentum) / (1.0 + 2.0 * momentum)
+    text = lr_advice(lr, L, momentum, nesterov).replace(" or use lr='backtracking'", "")
     if batch_size < obj.n_samples and L_max > L:
         text += (f"; with batch_size={batch_size} single samples reach curvature max_i L_i={L_max:.3g}, "
                  f"so lr <= {2 * scale / L_max:.3g} is safe for any minibatch")

@@ -184,7 +184,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
             if not (np.isfinite(new_f) and np.all(np.isfinite(new_g)) and np.all(np.isfinite(new_theta))):
                 stopped = True
                 message = (f"diverged at iteration {t + 1}: {non_finite_what(new_f, new_g)}; "
-                           f"{lr_advice(eta, L, momentum)}")
+                           f"{lr_advice(eta, L, momentum, nesterov)}")
                 break
             theta, f, g = new_theta, new_f, new_g
             gnorm = float(np.linalg.norm(g))
@@ -200,7 +200,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     if not stopped and blew_up(f, f0):
         eta_last = hist.cols["lr"][hist.n - 1]
         message = (f"diverged: after max_iter={max_iter} iterations {growth_what(f, f0)}; "
-                   f"{lr_advice(eta_last, L, momentum)}")
+                   f"{lr_advice(eta_last, L, momentum, nesterov)}")
         return finish(theta, f, n_iter, False, message, hist, warn=True)
     if not stopped and tol == 0.0:
         message = f"completed max_iter={max_iter} iterations (no tolerance: tol=None)"
@@ -210,7 +210,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         if f > f0:
             eta_last = hist.cols["lr"][hist.n - 1]
             message += (f"; the objective increased from {f0:.6g} to {f:.6g}: "
-                        f"{lr_advice(eta_last, L, momentum)}")
+                        f"{lr_advice(eta_last, L, momentum, nesterov)}")
         else:
             message += "; increase max_iter or lr"
     return finish(theta, f, n_iter, False, message, hist, warn=True)

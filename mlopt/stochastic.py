@@ -379,7 +379,8 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         theta_final = last_good.copy()
         what = (f"after {epoch} epochs {growth_what(f, f0)}" if math.isfinite(f)
                 else "the iterates became non-finite")
-        advice = (sgd_advice(eta, obj, batch_size, getattr(rule, "momentum", 0.0)) if rule.name.startswith("sgd")
+        advice = (sgd_advice(eta, obj, batch_size, getattr(rule, "momentum", 0.0),
+                             getattr(rule, "nesterov", False)) if rule.name.startswith("sgd")
                   else f"reduce lr (lr={eta:g})")
         message = f"diverged at epoch {epoch}, update {t}: {what}; {advice}"
         warnings.warn(message, ConvergenceWarning, stacklevel=3)

@@ -363,3 +363,14 @@ def test_inputs_are_not_modified(diabetes_ridge):
     mlopt.sgd(obj, theta0, momentum=0.9, epochs=1, rng=0)
     np.testing.assert_array_equal(theta0, before)
     np.testing.assert_array_equal(obj.X, X_before)
+
+
+def test_nesterov_advice_uses_the_nesterov_stability_limit():
+    X, y, _ = mlopt.datasets.make_regression(512, 20, noise=0.001, condition_number=100, rng=0)
+    obj = mlopt.EmpiricalRisk(X, y)
+    L = obj.smoothness()
+    with pytest.warns(mlopt.ConvergenceWarning):
+        res = mlopt.sgd(obj, np.zeros(20), lr=1.5 / L, momentum=0.9, nesterov=True, batch_size=64,
+                        epochs=40, rng=0)
+    limit = 2 * 1.9 / (2.8 * L)  # 2(1+β)/((1+2β)L) < 1.5/L < 2(1+β)/L
+    assert f"exceeds 2(1+momentum)/((1+2 momentum)L)={limit:.3g}" in res.message
