@@ -212,12 +212,27 @@ def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max
     return FuncAnimation(fig, update, frames=frames, interval=interval, blit=True)
 
 
+_PLAYER_ICONS = (
+    ("fa-play fa-flip-horizontal", "&#9664;"),   # play backwards ◀
+    ("fa-fast-backward", "|&#9664;&#9664;"),
+    ("fa-step-backward", "|&#9664;"),
+    ("fa-pause", "&#10074;&#10074;"),
+    ("fa-play", "&#9654;"),
+    ("fa-step-forward", "&#9654;|"),
+    ("fa-fast-forward", "&#9654;&#9654;|"),
+    ("fa-minus", "&minus;"),
+    ("fa-plus", "+"),
+)
+
+
 def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> str:
     """HTML (JavaScript player) for an animation, identical from run to run, for a static page.
 
     Matplotlib's ``to_jshtml`` names its player with a random id; this replaces it with one made
     from ``name`` (use distinct names for several animations on a page), encodes the frames as
-    JPEG by default (a few times smaller than PNG), and closes the animation's figure.
+    JPEG by default (a few times smaller than PNG), and closes the animation's figure. The player's
+    buttons are drawn with plain Unicode symbols instead of an icon font that matplotlib's template
+    loads from another host, so the page asks no one else for anything.
     """
     import re
 
@@ -233,5 +248,10 @@ def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> s
     ids = set(re.findall(r"_anim_img([0-9a-f]{32})", html)) | set(re.findall(r"anim([0-9a-f]{32})", html))
     for i, uid in enumerate(sorted(ids)):
         html = html.replace(uid, f"{name}{i}")
+    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
+    for icon, text in _PLAYER_ICONS:
+        html = html.replace(f'<i class="fa {icon}"></i>', text)
+    if "font-awesome" in html or '<i class="fa ' in html:
+        raise RuntimeError("matplotlib's player template changed: an icon-font reference is left")
     plt.close(anim._fig)
     return html

@@ -251,7 +251,7 @@ def test_every_page_in_the_browser(site, server, browser):
                 let text = '';
                 if (main) {
                   const copy = main.cloneNode(true);
-                  copy.querySelectorAll('pre, code, .cell, .highlight, mjx-container').forEach(e => e.remove());
+                  copy.querySelectorAll('pre, code, .cell, .highlight, mjx-container, dt.sig').forEach(e => e.remove());
                   text = copy.textContent;
                 }
                 const imgs = Array.from(document.images);
