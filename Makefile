@@ -44,7 +44,7 @@ book-incremental: $(STAMP)
 # pytest exits 5 when it collected no tests: that is a failure here, said in words.
 test: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with book/sanitize.cfg tests book; status=$$?; \
+		--nbval-sanitize-with book/sanitize.cfg --doctest-modules tests book mlopt; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status
 

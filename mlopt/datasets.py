@@ -41,6 +41,10 @@ def make_regression(n_samples: int, n_features: int, *, noise: float = 0.1,
     theta_true : ndarray, shape (n_features,)
         θ* with i.i.d. N(0, 1) entries.
 
+    Notes
+    -----
+    Explained in :doc:`/book/03_gradient_descent` and :doc:`/book/07_failure_modes`.
+
     Examples
     --------
     >>> import numpy as np
@@ -83,6 +87,8 @@ def make_classification(n_samples: int, n_features: int, *, signal: float = 3.0,
     X : ndarray, shape (n_samples, n_features)
     y : ndarray of float, shape (n_samples,), values in {0, 1}
     theta_true : ndarray, shape (n_features,)
+
+    Explained in :doc:`/book/06_classification`.
     """
     n, d = _sizes(n_samples, n_features)
     signal = check_scalar(signal, "signal", low=0.0)

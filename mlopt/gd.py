@@ -101,6 +101,10 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         that begins with "diverged" and compares lr with 2/L. A run that ends with J above
         1e10 · max(abs(J(θ₀)), 1), still finite, is reported as diverged too.
 
+    Notes
+    -----
+    Explained in :doc:`/book/03_gradient_descent`.
+
     Examples
     --------
     >>> import numpy as np, mlopt

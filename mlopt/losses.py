@@ -100,6 +100,8 @@ class Loss:
 
     Notes
     -----
+    Explained in :doc:`/book/01_loss_to_objective` and :doc:`/book/02_gradients`.
+
     Chapter 1 (*From loss to objective*) explains the losses, Chapter 2 (*Gradients*) the
     derivatives.
     """
@@ -204,7 +206,10 @@ squared = Loss((z - y) ** 2, z, y, name="squared", curvature_bounds=(2.0, 2.0))
 # --- logistic loss -----------------------------------------------------------------------------
 
 def sigmoid(zv) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)), computed without overflow for any finite z."""
+    """σ(z) = 1 / (1 + e^(−z)), computed without overflow for any finite z.
+
+    Explained in :doc:`/book/06_classification`.
+    """
     zv = np.asarray(zv, dtype=np.float64)
     e = np.exp(-np.abs(zv))
     return np.where(zv >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -245,6 +250,8 @@ def huber(delta: float = 1.0) -> Loss:
 
     Quadratic near zero, linear in the tails, so one outlier pulls the fit less than under the
     squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for abs(r) ≤ δ, else 0.
+
+    Explained in :doc:`/book/01_loss_to_objective`.
     """
     return _huber(check_scalar(delta, "delta", low=0.0, low_open=True))
 

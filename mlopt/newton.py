@@ -50,6 +50,10 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     Result
         ``history["lr"]`` holds the accepted step lengths ηₜ.
 
+    Notes
+    -----
+    Explained in :doc:`/book/03_gradient_descent` and :doc:`/book/06_classification`.
+
     Examples
     --------
     >>> import numpy as np, mlopt

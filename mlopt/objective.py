@@ -53,6 +53,8 @@ class EmpiricalRisk:
 
     Notes
     -----
+    Explained in :doc:`/book/01_loss_to_objective` and :doc:`/book/02_gradients`.
+
     Chapter 1 (*From loss to objective*) and Chapter 2 (*Gradients*).
     """
 

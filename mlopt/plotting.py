@@ -96,6 +96,8 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Explained in :doc:`/book/03_gradient_descent`.
     """
     ax = _axes(ax)
     A, B, F = grid_values(fun, xlim, ylim, n)
@@ -140,6 +142,8 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         gradient evaluations (in full-gradient units), or seconds.
 
     Values beyond 1e200 (a diverged run) are left out, so the log axis stays drawable.
+
+    Explained in :doc:`/book/03_gradient_descent` and :doc:`/book/05_stochastic`.
     """
     if x not in ("iteration", "epoch", "n_grad", "time"):
         raise ValueError(f"x must be 'iteration', 'epoch', 'n_grad' or 'time'; got x={x!r}")
@@ -167,7 +171,10 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
 
 
 def plot_losses(losses, *, y: float = 0.0, zlim=(-3.0, 3.0), derivative: int = 0, ax=None, title=None):
-    """Each loss ℓ(z, y) (or its derivative of order 1 or 2) as a function of z for a fixed y."""
+    """Each loss ℓ(z, y) (or its derivative of order 1 or 2) as a function of z for a fixed y.
+
+    Explained in :doc:`/book/01_loss_to_objective`.
+    """
     if derivative not in (0, 1, 2):
         raise ValueError(f"derivative must be 0, 1 or 2; got derivative={derivative!r}")
     ax = _axes(ax)
@@ -192,6 +199,8 @@ def animate_path(fun, result, xlim, ylim, *, levels=30, interval: int = 100, max
     ``result`` is a Result from a run with ``record_theta=True`` (or a (k, 2) array). Long paths
     are subsampled to at most ``max_frames`` frames. Returns a
     ``matplotlib.animation.FuncAnimation``; close its figure after embedding it.
+
+    Explained in :doc:`/book/03_gradient_descent`.
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
@@ -233,6 +242,8 @@ def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> s
     JPEG by default (a few times smaller than PNG), and closes the animation's figure. The player's
     buttons are drawn with plain Unicode symbols instead of an icon font that matplotlib's template
     loads from another host, so the page asks no one else for anything.
+
+    Explained in :doc:`/book/03_gradient_descent`.
     """
     import re
 

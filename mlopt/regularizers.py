@@ -26,7 +26,10 @@ __all__ = ["Regularizer", "l2", "l1", "elastic_net", "none", "soft_threshold"]
 
 
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
-    """sign(v) · max(abs(v) − t, 0), the proximal operator of t‖·‖₁."""
+    """sign(v) · max(abs(v) − t, 0), the proximal operator of t‖·‖₁.
+
+    Explained in :doc:`/book/04_regularization`.
+    """
     v = np.asarray(v, dtype=np.float64)
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
@@ -43,6 +46,8 @@ class Regularizer:
     l1_weight, l2_weight : float
     smooth : bool
         False when Ω has an l1 part (then :meth:`gradient` is a subgradient).
+
+    Explained in :doc:`/book/02_gradients` and :doc:`/book/04_regularization`.
     """
 
     def __init__(self, name: str, l1_weight: float = 0.0, l2_weight: float = 0.0):
@@ -111,6 +116,8 @@ def elastic_net(l1_ratio: float = 0.5) -> Regularizer:
 
     ``l1_ratio=0`` is :data:`l2`, ``l1_ratio=1`` is :data:`l1`. (scikit-learn's ElasticNet puts a
     factor 1/2 on the squared term; here Ω keeps the book's ‖θ‖².)
+
+    Explained in :doc:`/book/04_regularization`.
     """
     rho = check_scalar(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     return Regularizer(f"elastic_net(l1_ratio={rho:g})", l1_weight=rho, l2_weight=1.0 - rho)

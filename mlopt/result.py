@@ -10,7 +10,10 @@ __all__ = ["Result", "ConvergenceWarning"]
 
 
 class ConvergenceWarning(UserWarning):
-    """A solver stopped before meeting its tolerance: iterations ran out or the iterates diverged."""
+    """A solver stopped before meeting its tolerance: iterations ran out or the iterates diverged.
+
+    Explained in :doc:`/book/07_failure_modes`.
+    """
 
 
 @dataclass(frozen=True, repr=False)
@@ -36,6 +39,10 @@ class Result:
         (n_records, n_features)) when the solver was called with ``record_theta=True``.
         "n_grad" counts gradients only: the extra objective values of a line search and the
         Hessians of Newton's method are not in it ("time" is what includes them).
+
+    Notes
+    -----
+    Explained in :doc:`/book/03_gradient_descent`.
     """
 
     theta: np.ndarray

@@ -40,6 +40,8 @@ def ridge(X, y, lam: float) -> np.ndarray:
 
     Notes
     -----
+    Explained in :doc:`/book/04_regularization`.
+
     scikit-learn's ``Ridge(alpha)`` minimizes ‖Xθ − y‖² + alpha‖θ‖², so ``alpha = n·lam``.
 
     Examples

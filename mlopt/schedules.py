@@ -48,7 +48,10 @@ def _named(func, text):
 
 
 def constant(lr: float) -> Schedule:
-    """ηₜ = lr."""
+    """ηₜ = lr.
+
+    Explained in :doc:`/book/05_stochastic`.
+    """
     lr = check_scalar(lr, "lr", low=0.0, low_open=True)
 
     def schedule(step):
@@ -59,7 +62,10 @@ def constant(lr: float) -> Schedule:
 
 
 def inverse_time(lr0: float, decay: float) -> Schedule:
-    """ηₜ = lr0 / (1 + decay · t)."""
+    """ηₜ = lr0 / (1 + decay · t).
+
+    Explained in :doc:`/book/05_stochastic`.
+    """
     lr0 = check_scalar(lr0, "lr0", low=0.0, low_open=True)
     decay = check_scalar(decay, "decay", low=0.0)
 
@@ -70,7 +76,10 @@ def inverse_time(lr0: float, decay: float) -> Schedule:
 
 
 def inverse_scaling(lr0: float, power: float = 0.5) -> Schedule:
-    """ηₜ = lr0 / (t + 1)^power."""
+    """ηₜ = lr0 / (t + 1)^power.
+
+    Explained in :doc:`/book/05_stochastic`.
+    """
     lr0 = check_scalar(lr0, "lr0", low=0.0, low_open=True)
     power = check_scalar(power, "power", low=0.0)
 
@@ -81,7 +90,10 @@ def inverse_scaling(lr0: float, power: float = 0.5) -> Schedule:
 
 
 def exponential(lr0: float, rate: float) -> Schedule:
-    """ηₜ = lr0 · rate^t, with 0 < rate ≤ 1."""
+    """ηₜ = lr0 · rate^t, with 0 < rate ≤ 1.
+
+    Explained in :doc:`/book/05_stochastic`.
+    """
     lr0 = check_scalar(lr0, "lr0", low=0.0, low_open=True)
     rate = check_scalar(rate, "rate", low=0.0, high=1.0, low_open=True)
 
@@ -92,7 +104,10 @@ def exponential(lr0: float, rate: float) -> Schedule:
 
 
 def step_decay(lr0: float, factor: float, every: int) -> Schedule:
-    """ηₜ = lr0 · factor^⌊t / every⌋, with 0 < factor ≤ 1 and every ≥ 1."""
+    """ηₜ = lr0 · factor^⌊t / every⌋, with 0 < factor ≤ 1 and every ≥ 1.
+
+    Explained in :doc:`/book/05_stochastic`.
+    """
     lr0 = check_scalar(lr0, "lr0", low=0.0, low_open=True)
     factor = check_scalar(factor, "factor", low=0.0, high=1.0, low_open=True)
     every = check_scalar(every, "every", low=1, integer=True)
@@ -114,6 +129,8 @@ def cosine(lr0: float, total_steps: int, lr_min: float = 0.0, warmup_steps: int 
         \\end{cases}, \\qquad p_t = \\min\\!\\left(1, \\frac{t - w}{T - w}\\right)
 
     with w = ``warmup_steps`` and T = ``total_steps``; ηₜ = lr_min for t ≥ T.
+
+    Explained in :doc:`/book/05_stochastic`.
     """
     lr0 = check_scalar(lr0, "lr0", low=0.0, low_open=True)
     total_steps = check_scalar(total_steps, "total_steps", low=1, integer=True)

@@ -18,6 +18,7 @@ evaluations.
 from __future__ import annotations
 
 import math
+import textwrap
 import time
 import warnings
 
@@ -406,7 +407,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
 
 # --- public solvers ----------------------------------------------------------------------------
 
-_COMMON_DOC = """
+_COMMON_DOC = textwrap.dedent("""
     obj : EmpiricalRisk
         The objective; its X may be a float64 ``numpy.memmap`` (minibatches index into it, the
         per-epoch objective is computed in row chunks).
@@ -454,7 +455,11 @@ _COMMON_DOC = """
     ConvergenceWarning
         When the iterates diverge (the run stops, keeping the last finite iterate; the message
         begins with "diverged") or when ``tol`` is set and the epochs run out.
-"""
+
+    Notes
+    -----
+    Explained in :doc:`/book/05_stochastic`.
+""")
 
 
 def _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
@@ -495,37 +500,6 @@ def sgd(obj, theta0, *, lr=0.01, batch_size: int = 32, epochs: int = 10, momentu
         early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
         record_theta: bool = False, rng=None, callback=None, progress: bool = False,
         shuffle: str = "auto"):
-    """Minibatch stochastic gradient descent.
-
-    .. math::
-
-        b_{t+1} = \\beta b_t + g_t, \\qquad
-        \\theta_{t+1} = \\theta_t - \\eta_t \\,(\\text{nesterov} ? \\; g_t + \\beta b_{t+1} : b_{t+1}),
-
-    (β = ``momentum``; β = 0 gives θₜ₊₁ = θₜ − ηₜgₜ). With ``average``, the result is the
-    Polyak–Ruppert average θ̄ of the iterates after update ``average`` (0 for ``True``).
-
-    Parameters
-    ----------
-    lr : float or callable, default 0.01
-        Constant step size, or a schedule ``step -> lr`` from :mod:`mlopt.schedules` (steps count
-        updates from 0).
-    momentum : float in [0, 1), default 0
-    nesterov : bool, default False
-        Needs ``momentum > 0``.
-    average : bool or int, default False
-        Return (and record) the running average of the iterates, from update 0 (True) or from
-        the given update.
-    """ + _COMMON_DOC + """
-    Examples
-    --------
-    >>> import numpy as np, mlopt
-    >>> X, y, _ = mlopt.datasets.make_regression(1000, 5, noise=0.1, rng=0)
-    >>> obj = mlopt.EmpiricalRisk(X, y, lam=0.01)
-    >>> res = mlopt.sgd(obj, np.zeros(5), lr=mlopt.schedules.inverse_time(0.1, 0.01), epochs=20, rng=0)
-    >>> bool(np.linalg.norm(res.theta - mlopt.ridge(X, y, 0.01)) < 0.05)
-    True
-    """
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     momentum = check_scalar(momentum, "momentum", low=0.0, high=1.0, high_open=True)
@@ -541,19 +515,46 @@ def sgd(obj, theta0, *, lr=0.01, batch_size: int = 32, epochs: int = 10, momentu
     return _run(rule, obj, theta0, average=average, **args)
 
 
+sgd.__doc__ = (
+"""Minibatch stochastic gradient descent.
+
+.. math::
+
+    b_{t+1} = \\beta b_t + g_t, \\qquad
+    \\theta_{t+1} = \\theta_t - \\eta_t \\,(\\text{nesterov} ? \\; g_t + \\beta b_{t+1} : b_{t+1}),
+
+(β = ``momentum``; β = 0 gives θₜ₊₁ = θₜ − ηₜgₜ). With ``average``, the result is the
+Polyak–Ruppert average θ̄ of the iterates after update ``average`` (0 for ``True``).
+
+Parameters
+----------
+lr : float or callable, default 0.01
+    Constant step size, or a schedule ``step -> lr`` from :mod:`mlopt.schedules` (steps count
+    updates from 0).
+momentum : float in [0, 1), default 0
+nesterov : bool, default False
+    Needs ``momentum > 0``.
+average : bool or int, default False
+    Return (and record) the running average of the iterates, from update 0 (True) or from
+    the given update.
+""" + _COMMON_DOC + """
+Examples
+--------
+>>> import numpy as np, mlopt
+>>> X, y, _ = mlopt.datasets.make_regression(1000, 5, noise=0.1, rng=0)
+>>> obj = mlopt.EmpiricalRisk(X, y, lam=0.01)
+>>> res = mlopt.sgd(obj, np.zeros(5), lr=mlopt.schedules.inverse_time(0.1, 0.01), epochs=20, rng=0)
+>>> bool(np.linalg.norm(res.theta - mlopt.ridge(X, y, 0.01)) < 0.05)
+True
+"""
+)
+
+
 def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: float = 0.0,
             batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
             early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
             record_theta: bool = False, rng=None, callback=None, progress: bool = False,
         shuffle: str = "auto"):
-    """AdaGrad: per-coordinate steps η / (√Gₜ + ε) with Gₜ = Σ_{s≤t} g_s² (Duchi et al. 2011).
-
-    Parameters
-    ----------
-    lr : float or callable, default 0.1
-    eps : float > 0, default 1e-8
-    initial_accumulator : float >= 0, default 0
-    """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
@@ -562,18 +563,22 @@ def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: floa
     return _run(AdaGrad(eps, initial_accumulator), obj, theta0, average=False, **args)
 
 
+adagrad.__doc__ = (
+"""AdaGrad: per-coordinate steps η / (√Gₜ + ε) with Gₜ = Σ_{s≤t} g_s² (Duchi et al. 2011).
+
+Parameters
+----------
+lr : float or callable, default 0.1
+eps : float > 0, default 1e-8
+initial_accumulator : float >= 0, default 0
+""" + _COMMON_DOC
+)
+
+
 def rmsprop(obj, theta0, *, lr=0.01, rho: float = 0.9, eps: float = 1e-8, batch_size: int = 32,
             epochs: int = 10, tol=None, n_iter_no_change: int = 5, early_stopping: bool = False,
             validation_fraction: float = 0.1, record: str = "epoch", record_theta: bool = False,
             rng=None, callback=None, progress: bool = False, shuffle: str = "auto"):
-    """RMSProp: per-coordinate steps η / (√sₜ + ε), sₜ an exponential average (ρ) of g².
-
-    Parameters
-    ----------
-    lr : float or callable, default 0.01
-    rho : float in [0, 1), default 0.9
-    eps : float > 0, default 1e-8
-    """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     rho = check_scalar(rho, "rho", low=0.0, high=1.0, high_open=True)
@@ -582,27 +587,23 @@ def rmsprop(obj, theta0, *, lr=0.01, rho: float = 0.9, eps: float = 1e-8, batch_
     return _run(RMSProp(rho, eps), obj, theta0, average=False, **args)
 
 
+rmsprop.__doc__ = (
+"""RMSProp: per-coordinate steps η / (√sₜ + ε), sₜ an exponential average (ρ) of g².
+
+Parameters
+----------
+lr : float or callable, default 0.01
+rho : float in [0, 1), default 0.9
+eps : float > 0, default 1e-8
+""" + _COMMON_DOC
+)
+
+
 def adam(obj, theta0, *, lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
          batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
          early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
          record_theta: bool = False, rng=None, callback=None, progress: bool = False,
         shuffle: str = "auto"):
-    """Adam with bias correction (Kingma & Ba 2015).
-
-    .. math::
-
-        m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t,\\;
-        v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2,\\;
-        \\theta_{t+1} = \\theta_t - \\eta_t \\frac{m_t / (1-\\beta_1^{t})}{\\sqrt{v_t / (1-\\beta_2^{t})} + \\varepsilon}
-
-    (t counted from 1 in the bias corrections).
-
-    Parameters
-    ----------
-    lr : float or callable, default 0.001
-    beta1, beta2 : float in [0, 1), defaults 0.9 and 0.999
-    eps : float > 0, default 1e-8
-    """ + _COMMON_DOC
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     beta1 = check_scalar(beta1, "beta1", low=0.0, high=1.0, high_open=True)
@@ -610,3 +611,23 @@ def adam(obj, theta0, *, lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
     theta0 = args.pop("theta0")
     return _run(Adam(beta1, beta2, eps), obj, theta0, average=False, **args)
+
+
+adam.__doc__ = (
+"""Adam with bias correction (Kingma & Ba 2015).
+
+.. math::
+
+    m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t,\\;
+    v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2,\\;
+    \\theta_{t+1} = \\theta_t - \\eta_t \\frac{m_t / (1-\\beta_1^{t})}{\\sqrt{v_t / (1-\\beta_2^{t})} + \\varepsilon}
+
+(t counted from 1 in the bias corrections).
+
+Parameters
+----------
+lr : float or callable, default 0.001
+beta1, beta2 : float in [0, 1), defaults 0.9 and 0.999
+eps : float > 0, default 1e-8
+""" + _COMMON_DOC
+)

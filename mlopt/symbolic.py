@@ -28,6 +28,8 @@ class SymbolicFunction:
 
     Notes
     -----
+    Explained in :doc:`/book/02_gradients` and :doc:`/book/07_failure_modes`.
+
     ``value``, ``gradient`` and ``hessian`` take θ of shape (k,), or a stack of points of shape
     (k, ...) (e.g. ``np.stack([XX, YY])`` on a grid), evaluated elementwise. Solvers accept a
     SymbolicFunction wherever they accept an objective. Chapter 2 (*Gradients*) uses them for the
@@ -133,6 +135,10 @@ def check_gradient(fun: Callable, grad, theta, eps: float = 1e-6) -> float:
     -------
     float
         The relative error.
+
+    Notes
+    -----
+    Explained in :doc:`/book/02_gradients`.
 
     Examples
     --------
