@@ -141,8 +141,9 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         runs recorded per epoch), epochs (``history["epoch"]`` of the stochastic solvers),
         gradient evaluations (in full-gradient units), or seconds.
 
+    Notes
+    -----
     Values beyond 1e200 (a diverged run) are left out, so the log axis stays drawable.
-
     Explained in :doc:`/book/03_gradient_descent` and :doc:`/book/05_stochastic`.
     """
     if x not in ("iteration", "epoch", "n_grad", "time"):
