@@ -55,6 +55,20 @@ def _derive(expr: sp.Expr, zs: sp.Symbol, ys: sp.Symbol):
     return d1, d2, funcs
 
 
+def _fewer_ops(expr, zs, ys):
+    """A lambdified factored form of a polynomial derivative when it has fewer operations.
+
+    ``2*z - 2*y`` becomes ``2*(z - y)``: one temporary array less per call in the solvers' loops
+    (the same expression, checked against the literal form in the tests). None otherwise.
+    """
+    if not expr.is_polynomial(zs, ys):
+        return None
+    factored = sp.factor(expr)
+    if sp.count_ops(factored) > sp.count_ops(expr) or factored == expr:
+        return None
+    return sp.lambdify((zs, ys), factored, modules="numpy")
+
+
 def _broadcast(func: Callable) -> Callable:
     """Wrap a lambdified function so it always returns a float array of the broadcast shape."""
 
@@ -144,7 +158,8 @@ class Loss:
         self.has_stable_form = bool(stable)
         # Fast paths for the solvers' inner loops, whose z and y are float64 arrays of one shape:
         # the bare function where it already returns an array of that shape, else the wrapper.
-        raw = {"value": funcs[0], "dz": funcs[1], "dz2": funcs[2]}
+        raw = {"value": funcs[0], "dz": _fewer_ops(self.dz_expr, z_symbol, y_symbol) or funcs[1],
+               "dz2": funcs[2]}
         probe = np.array([-1.5, 0.0, 2.5]), np.array([0.0, 1.0, 1.0])
         for key, public in (("value", self._value), ("dz", self._dz), ("dz2", self._dz2)):
             fast = stable.get(key, raw[key])

@@ -25,7 +25,7 @@ __all__ = ["EmpiricalRisk"]
 #: Data larger than this (bytes) is walked in row chunks for a fused value/gradient pass.
 FUSE_BYTES = 8 * 2**20
 #: Size (bytes) of one row chunk: small enough to stay in the cache between its two products.
-CHUNK_BYTES = 2**20
+CHUNK_BYTES = 2**18
 
 
 class EmpiricalRisk:

@@ -294,3 +294,13 @@ def test_bad_stable_keys_and_curvature_bounds():
 def test_huber_bad_delta(delta):
     with pytest.raises(ValueError, match="delta"):
         losses.huber(delta)
+
+
+def test_fast_paths_agree_with_the_public_functions():
+    rng = np.random.default_rng(3)
+    zv = rng.standard_normal(50) * 5
+    yv = (rng.random(50) < 0.5).astype(float)
+    for loss in (losses.squared, losses.logistic, losses.huber(1.0), losses.huber(0.3)):
+        np.testing.assert_allclose(loss._fast_value(zv, yv), loss.value(zv, yv), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(loss._fast_dz(zv, yv), loss.dz(zv, yv), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(loss._fast_dz2(zv, yv), loss.dz2(zv, yv), rtol=1e-13, atol=1e-15)
