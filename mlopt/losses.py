@@ -55,18 +55,37 @@ def _derive(expr: sp.Expr, zs: sp.Symbol, ys: sp.Symbol):
     return d1, d2, funcs
 
 
-def _fewer_ops(expr, zs, ys):
-    """A lambdified factored form of a polynomial derivative when it has fewer operations.
+def _scaled_form(expr, zs, ys):
+    """(c, f) with expr = c · f(z, y) for a numeric c; (1.0, None) when that gains nothing.
 
-    ``2*z - 2*y`` becomes ``2*(z - y)``: one temporary array less per call in the solvers' loops
-    (the same expression, checked against the literal form in the tests). None otherwise.
+    For a polynomial derivative such as ``2*z - 2*y`` = −2·(y − z) the solvers apply c to the
+    d-vector Xᵀf instead of the n-vector: ``f`` costs one array operation instead of three (the
+    same expression, checked against the literal form in the tests).
     """
     if not expr.is_polynomial(zs, ys):
-        return None
-    factored = sp.factor(expr)
-    if sp.count_ops(factored) > sp.count_ops(expr) or factored == expr:
-        return None
-    return sp.lambdify((zs, ys), factored, modules="numpy")
+        return 1.0, None
+    coeff, rest = sp.factor(expr).as_coeff_Mul()
+    if not rest.free_symbols:
+        return 1.0, None
+    poly = sp.Poly(rest, zs, ys)
+    a, b = poly.coeff_monomial(zs), poly.coeff_monomial(ys)
+    if poly.total_degree() == 1 and poly.coeff_monomial(1) == 0 and a != 0:
+        # affine in z: ℓ' = c·a·(z + (b/a)·y), computed in place in z's own buffer
+        coeff, ratio = coeff * a, float(b / a)
+
+        def in_place(zv, yv):
+            if ratio == -1.0:
+                zv -= yv
+            elif ratio == 1.0:
+                zv += yv
+            elif ratio != 0.0:
+                zv += ratio * yv
+            return zv
+
+        return float(coeff), in_place
+    if coeff == 1:
+        return 1.0, None
+    return float(coeff), sp.lambdify((zs, ys), rest, modules="numpy")
 
 
 def _broadcast(func: Callable) -> Callable:
@@ -158,8 +177,7 @@ class Loss:
         self.has_stable_form = bool(stable)
         # Fast paths for the solvers' inner loops, whose z and y are float64 arrays of one shape:
         # the bare function where it already returns an array of that shape, else the wrapper.
-        raw = {"value": funcs[0], "dz": _fewer_ops(self.dz_expr, z_symbol, y_symbol) or funcs[1],
-               "dz2": funcs[2]}
+        raw = {"value": funcs[0], "dz": funcs[1], "dz2": funcs[2]}
         probe = np.array([-1.5, 0.0, 2.5]), np.array([0.0, 1.0, 1.0])
         for key, public in (("value", self._value), ("dz", self._dz), ("dz2", self._dz2)):
             fast = stable.get(key, raw[key])
@@ -169,6 +187,14 @@ class Loss:
             except Exception:
                 ok = False
             setattr(self, f"_fast_{key}", fast if ok else public)
+        # ℓ' = c · f(z, y): the solvers multiply the small gradient vector by c, not the n-vector;
+        # f may overwrite its first argument (the solvers pass z = Xθ, a temporary of their own)
+        coeff, scaled = (1.0, None) if "dz" in stable else _scaled_form(self.dz_expr, z_symbol, y_symbol)
+        if scaled is not None:
+            out = scaled(probe[0].copy(), probe[1])
+            if not (isinstance(out, np.ndarray) and out.shape == (3,) and out.dtype == np.float64):
+                coeff, scaled = 1.0, None
+        self._dz_scale, self._fast_dz_unscaled = (coeff, scaled) if scaled is not None else (1.0, self._fast_dz)
 
     @classmethod
     def from_sympy(cls, expr, z_symbol, y_symbol, *, name: str = "custom", labels=None,

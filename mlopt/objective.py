@@ -22,10 +22,11 @@ from ._validation import as_float_array, check_scalar, check_theta
 
 __all__ = ["EmpiricalRisk"]
 
-#: Data larger than this (bytes) is walked in row chunks for a fused value/gradient pass.
-FUSE_BYTES = 8 * 2**20
+#: In-memory data larger than this (bytes) is walked in row chunks, like memory-mapped data, so
+#: that the temporaries (a few n-vectors) stay small. Below it whole-array products are faster.
+FUSE_BYTES = 4 * 2**30
 #: Size (bytes) of one row chunk: small enough to stay in the cache between its two products.
-CHUNK_BYTES = 2**18
+CHUNK_BYTES = 2**20
 
 
 class EmpiricalRisk:
@@ -103,10 +104,11 @@ class EmpiricalRisk:
     def _chunks(self, X):
         """Row chunks for a fused pass, or None to use whole-array products.
 
-        Large data (over ``FUSE_BYTES``) and memory-mapped data are walked in chunks of about
-        ``CHUNK_BYTES``: z = X_c θ and ℓ'(z) @ X_c then read each chunk while it is still in the
-        cache, so the gradient costs one trip through memory instead of two, and a memory map is
-        never loaded whole (temporary memory independent of n).
+        Memory-mapped data (and in-memory data over ``FUSE_BYTES``) is walked in chunks of about
+        ``CHUNK_BYTES``: z = X_c θ and ℓ'(z) @ X_c read each chunk while it is in the cache, and
+        a memory map is never loaded whole (temporary memory independent of n). Measured on
+        in-memory data of a few hundred MB, whole-array products are as fast or faster
+        (``make bench``), so they are used there.
         """
         if X.nbytes <= FUSE_BYTES and not isinstance(X, np.memmap):
             return None
@@ -116,11 +118,17 @@ class EmpiricalRisk:
     def _risk_sums(self, theta, X, y, value=True, grad=True):
         """(Σᵢ ℓᵢ, Σᵢ ℓ'ᵢ xᵢ) over the rows of X; either may be skipped (None)."""
         loss = self.loss
+        dz, scale = loss._fast_dz_unscaled, loss._dz_scale  # ℓ' = scale · dz
         chunks = self._chunks(X)
         if chunks is None:
             zv = X @ theta
-            return (float(np.sum(loss._fast_value(zv, y))) if value else None,
-                    loss._fast_dz(zv, y) @ X if grad else None)
+            total = float(np.sum(loss._fast_value(zv, y))) if value else None
+            g = None
+            if grad:  # dz may overwrite zv (its own temporary): after the value
+                g = dz(zv, y) @ X
+                if scale != 1.0:
+                    g *= scale
+            return total, g
         starts, rows = chunks
         total = 0.0
         g = np.zeros(X.shape[1]) if grad else None
@@ -131,7 +139,9 @@ class EmpiricalRisk:
             if value:
                 total += float(np.sum(loss._fast_value(zc, yc)))
             if grad:
-                g += loss._fast_dz(zc, yc) @ Xc
+                g += dz(zc, yc) @ Xc
+        if grad and scale != 1.0:
+            g *= scale
         return (total if value else None), g
 
     def _value(self, theta, X, y) -> float:

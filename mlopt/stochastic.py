@@ -239,7 +239,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         shuffle = "blocks" if isinstance(Xall, np.memmap) else "rows"
     block = None if shuffle == "rows" else SHUFFLE_BLOCK
     lam, reg, loss = obj.lam, obj.regularizer, obj.loss
-    dz = loss._fast_dz
+    dz, dz_scale = loss._fast_dz_unscaled, loss._dz_scale  # ℓ' = dz_scale · dz
     const_lr = None if callable(lr) else lr
 
     def full_value_grad(th):
@@ -313,7 +313,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                     Xb = X[idx]
                     yb = y[idx]
                     g = dz(Xb @ theta, yb) @ Xb
-                    g /= idx.size
+                    g *= dz_scale / idx.size
                     if lam:
                         g += lam * reg.gradient(theta)
                     eta = const_lr if const_lr is not None else _lr_at(lr, t)

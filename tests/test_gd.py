@@ -415,10 +415,12 @@ def test_tol_none_runs_every_iteration_without_warning(least_squares):
     assert len(res.history["objective"]) == 26
 
 
-def test_fused_chunked_gradient_matches_the_whole_array_formula():
+def test_fused_chunked_gradient_matches_the_whole_array_formula(monkeypatch):
     # Data above FUSE_BYTES is walked in row chunks: same value and gradient up to round-off.
     from mlopt import objective
 
+    monkeypatch.setattr(objective, "FUSE_BYTES", 2**20)
+    monkeypatch.setattr(objective, "CHUNK_BYTES", 2**16)
     rng = np.random.default_rng(8)
     n, d = objective.FUSE_BYTES // (8 * 20) + 1000, 20
     X = rng.standard_normal((n, d))
