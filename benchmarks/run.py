@@ -174,8 +174,11 @@ def bench_sgd(quick):
             sk.fit(X, y)
 
     np.testing.assert_allclose(mlopt_epoch().theta, bare_epoch(), rtol=1e-9)
-    t = interleaved({"mlopt": mlopt_epoch, "numpy": bare_epoch, "sklearn": sk_epoch}, repeats=3 if quick else 7,
-                    warmup=1)
+    # mlopt.sgd records the exact J and ‖∇J‖ at the start and after the epoch: two full passes
+    record = lambda: obj.value_and_gradient(theta0)  # noqa: E731
+    t = interleaved({"mlopt": mlopt_epoch, "numpy": bare_epoch, "sklearn": sk_epoch, "record": record},
+                    repeats=3 if quick else 9, warmup=1)
+    loop = t["mlopt"] - 2 * t["record"]
     return [
         {"name": "one SGD epoch, batch 32", "n": n, "d": d, "mlopt_ms": 1e3 * t["mlopt"],
          "sklearn_ms": 1e3 * t["sklearn"], "ratio": t["mlopt"] / t["sklearn"], "target": 0.6,
@@ -183,6 +186,10 @@ def bench_sgd(quick):
         {"name": "one SGD epoch, batch 32", "n": n, "d": d, "mlopt_ms": 1e3 * t["mlopt"],
          "numpy_ms": 1e3 * t["numpy"], "ratio": t["mlopt"] / t["numpy"], "target": 1.2,
          "vs": "bare NumPy loop"},
+        {"name": "SGD epoch loop without the 2 records", "n": n, "d": d, "mlopt_ms": 1e3 * loop,
+         "numpy_ms": 1e3 * t["numpy"], "record_ms": 1e3 * t["record"], "ratio": loop / t["numpy"],
+         "target": 1.2, "vs": "bare NumPy loop (derived)",
+         "note": "mlopt time minus two measured value_and_gradient passes (the history records)"},
     ]
 
 

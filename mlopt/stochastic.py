@@ -35,7 +35,8 @@ __all__ = ["sgd", "adagrad", "rmsprop", "adam", "UpdateRule"]
 # --- update rules ------------------------------------------------------------------------------
 
 class UpdateRule:
-    """An update rule: ``init(theta)`` makes the state, ``step(g, lr, t)`` returns Δθ in place.
+    """An update rule: ``init(theta)`` makes the state, ``step(g, lr, t, scale)`` returns Δθ in
+    place for the gradient scale·g (``g`` may be overwritten).
 
     ``t`` counts updates from 0. Subclasses override both. ``step`` writes the update into (and
     returns) a preallocated buffer, so the loop allocates nothing per step beyond the gradient.
@@ -46,8 +47,9 @@ class UpdateRule:
     def init(self, theta: np.ndarray) -> None:
         self.delta = np.zeros_like(theta)
 
-    def step(self, g: np.ndarray, lr: float, t: int) -> np.ndarray:
-        np.multiply(g, -lr, out=self.delta)
+    def step(self, g: np.ndarray, lr: float, t: int, scale: float = 1.0) -> np.ndarray:
+        """Δθ for the gradient scale·g (the solvers pass g unscaled to save an array operation)."""
+        np.multiply(g, -lr * scale, out=self.delta)
         return self.delta
 
 
@@ -63,7 +65,9 @@ class Momentum(UpdateRule):
         super().init(theta)
         self.buf = np.zeros_like(theta)
 
-    def step(self, g, lr, t):
+    def step(self, g, lr, t, scale=1.0):
+        if scale != 1.0:
+            g *= scale
         b = self.buf
         b *= self.momentum
         b += g
@@ -88,7 +92,9 @@ class AdaGrad(UpdateRule):
         super().init(theta)
         self.G = np.full_like(theta, self.initial)
 
-    def step(self, g, lr, t):
+    def step(self, g, lr, t, scale=1.0):
+        if scale != 1.0:
+            g *= scale
         self.G += g * g
         np.sqrt(self.G, out=self.delta)
         self.delta += self.eps
@@ -109,7 +115,9 @@ class RMSProp(UpdateRule):
         super().init(theta)
         self.s = np.zeros_like(theta)
 
-    def step(self, g, lr, t):
+    def step(self, g, lr, t, scale=1.0):
+        if scale != 1.0:
+            g *= scale
         self.s *= self.rho
         self.s += (1.0 - self.rho) * (g * g)
         np.sqrt(self.s, out=self.delta)
@@ -133,7 +141,9 @@ class Adam(UpdateRule):
         self.m = np.zeros_like(theta)
         self.v = np.zeros_like(theta)
 
-    def step(self, g, lr, t):
+    def step(self, g, lr, t, scale=1.0):
+        if scale != 1.0:
+            g *= scale
         b1, b2 = self.beta1, self.beta2
         self.m *= b1
         self.m += (1.0 - b1) * g
@@ -253,7 +263,6 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         return val, g
 
     theta = theta0.copy()
-    prev = theta0.copy()  # the iterate before the current update: kept if the update diverges
     rule.init(theta)
     steps_per_epoch = _steps_per_epoch(n, batch_size, block)
     total_steps = steps_per_epoch * epochs
@@ -293,6 +302,7 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
 
     f = f0 = record_point(0.0, 0.0, 0.0)
     last_good = theta.copy()
+    prev = None  # set when an update makes theta non-finite: the iterate before it
     if not math.isfinite(f):
         raise ValueError("theta0 gives a non-finite objective; choose another starting point")
     best, no_improve = math.inf, 0
@@ -312,16 +322,19 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
                         idx = train_idx[idx]
                     Xb = X[idx]
                     yb = y[idx]
-                    g = dz(Xb @ theta, yb) @ Xb
-                    g *= dz_scale / idx.size
+                    g = dz(Xb @ theta, yb) @ Xb   # the minibatch gradient is scale·g
+                    scale = dz_scale / idx.size
                     if lam:
+                        g *= scale
                         g += lam * reg.gradient(theta)
+                        scale = 1.0
                     eta = const_lr if const_lr is not None else _lr_at(lr, t)
-                    prev[:] = theta
-                    theta += rule.step(g, eta, t)
+                    delta = rule.step(g, eta, t, scale)
+                    theta += delta
                     t += 1
                     n_grad += idx.size / n
                     if not math.isfinite(theta.sum()):  # a NaN or inf in theta makes the sum non-finite
+                        prev = theta - delta            # the iterate before, if it can be recovered
                         diverged = True
                         break
                     if avg_start is not None and t > avg_start:
@@ -376,10 +389,18 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
         f = out["objective"][-1]
         last_good = point().copy()
     if diverged:
-        # the last recorded finite point (or, for a run that only blew up, the final one)
-        theta_final = last_good.copy()
-        what = (f"after {epoch} epochs {growth_what(f, f0)}" if math.isfinite(f)
-                else "the iterates became non-finite")
+        if prev is not None or not math.isfinite(f):
+            # non-finite: back to the last finite iterate (the average's, when averaging)
+            if avg_start is not None and n_avg > 0:
+                theta_final = theta_avg.copy()
+            elif prev is not None and np.isfinite(prev).all():
+                theta_final = prev.copy()
+            else:
+                theta_final = last_good.copy()
+            what = "the iterates became non-finite"
+        else:  # finite, grown more than DIVERGENCE_FACTOR-fold: the final point
+            theta_final = last_good.copy()
+            what = f"after {epoch} epochs {growth_what(f, f0)}"
         advice = (sgd_advice(eta, obj, batch_size, getattr(rule, "momentum", 0.0),
                              getattr(rule, "nesterov", False)) if rule.name.startswith("sgd")
                   else f"reduce lr (lr={eta:g})")
