@@ -63,9 +63,16 @@ def execute(path: Path, out: Path) -> None:
     )
     ep.preprocess(nb, {"metadata": {"path": str(path.parent.resolve())}})
     # An error stored in an output (e.g. raised while a figure was drawn) fails the run too,
-    # unless the cell is tagged raises-exception.
+    # unless the cell is tagged raises-exception; there the stored traceback is cut to its last
+    # line ("ValueError: ..."): the frames name files and line numbers of this machine's checkout,
+    # which would make the stored outputs depend on where the book was executed.
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
+        if cell.cell_type != "code":
+            continue
+        if "raises-exception" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
