@@ -205,7 +205,8 @@ def browser():
 
 def _pages(site) -> list[str]:
     html, _ = site
-    return [f"{f}.html" for f in toc_files()] + ["search.html", "genindex.html"]
+    extra = [p for p in ("search.html", "genindex.html", "py-modindex.html") if (html / p).is_file()]
+    return [f"{f}.html" for f in toc_files()] + extra
 
 
 def _visit(browser, url, width=1280, height=900):
