@@ -575,7 +575,7 @@ def adagrad(obj, theta0, *, lr=0.1, eps: float = 1e-8, initial_accumulator: floa
             batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
             early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
             record_theta: bool = False, rng=None, callback=None, progress: bool = False,
-        shuffle: str = "auto"):
+            shuffle: str = "auto"):
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
@@ -624,7 +624,7 @@ def adam(obj, theta0, *, lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps
          batch_size: int = 32, epochs: int = 10, tol=None, n_iter_no_change: int = 5,
          early_stopping: bool = False, validation_fraction: float = 0.1, record: str = "epoch",
          record_theta: bool = False, rng=None, callback=None, progress: bool = False,
-        shuffle: str = "auto"):
+         shuffle: str = "auto"):
     args = _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_stopping,
                     validation_fraction, record, record_theta, rng, callback, progress, shuffle)
     beta1 = check_scalar(beta1, "beta1", low=0.0, high=1.0, high_open=True)
