@@ -374,3 +374,32 @@ def test_nesterov_advice_uses_the_nesterov_stability_limit():
                         epochs=40, rng=0)
     limit = 2 * 1.9 / (2.8 * L)  # 2(1+β)/((1+2β)L) < 1.5/L < 2(1+β)/L
     assert f"exceeds 2(1+momentum)/((1+2 momentum)L)={limit:.3g}" in res.message
+
+
+def test_progress_bar_goes_to_stderr_and_changes_nothing(diabetes_ridge, capsys):
+    pytest.importorskip("tqdm")
+    obj, _, _ = diabetes_ridge
+    quiet = mlopt.sgd(obj, np.zeros(obj.n_features), epochs=3, rng=0)
+    shown = mlopt.sgd(obj, np.zeros(obj.n_features), epochs=3, rng=0, progress=True)
+    captured = capsys.readouterr()
+    assert "sgd" in captured.err and "/3" in captured.err and captured.out == ""
+    np.testing.assert_array_equal(quiet.theta, shown.theta)
+    with pytest.raises(ValueError, match="progress must be True or False"):
+        mlopt.sgd(obj, np.zeros(obj.n_features), progress="yes")
+
+
+def test_progress_without_tqdm_warns_and_runs(diabetes_ridge, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tqdm(name, *args, **kwargs):
+        if name.startswith("tqdm"):
+            raise ImportError("no tqdm here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    obj, _, _ = diabetes_ridge
+    with pytest.warns(UserWarning, match="progress=True needs tqdm"):
+        res = mlopt.sgd(obj, np.zeros(obj.n_features), epochs=2, rng=0, progress=True)
+    assert len(res.history["objective"]) == 3
