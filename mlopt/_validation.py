@@ -113,6 +113,26 @@ def check_callable(value, name: str, allow_none: bool = True):
     return value
 
 
+def adapt_callback(callback, name: str = "callback"):
+    """Return ``f(t, theta, objective)`` for a callback taking those three arguments, or only
+    ``theta`` (SciPy's convention); None stays None."""
+    if callback is None:
+        return None
+    check_callable(callback, name)
+    import inspect
+
+    try:
+        params = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: assume the full form
+        return callback
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
+    required = [p for p in positional if p.default is p.empty]
+    if not varargs and len(positional) >= 1 and len(required) <= 1 and len(positional) < 3:
+        return lambda t, theta, objective: callback(theta)
+    return callback
+
+
 def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False; got {name}={value!r}")

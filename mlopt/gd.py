@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice, non_finite_what
-from ._validation import check_bool, check_callable, check_scalar
+from ._validation import adapt_callback, check_bool, check_scalar
 
 __all__ = ["gradient_descent"]
 
@@ -83,7 +83,8 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     tol : float or None, default 1e-6
         Stop when ‖∇J(θ)‖ ≤ tol; None or 0 runs all ``max_iter`` updates.
     callback : callable, optional
-        ``callback(t, theta, objective)`` after each update; returning True stops the run.
+        ``callback(t, theta, objective)`` after each update (or ``callback(theta)``, SciPy's
+        form); returning True stops the run.
     record_theta : bool, default False
         Keep every iterate in ``history["theta"]``.
 
@@ -120,7 +121,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         raise ValueError("nesterov=True needs momentum in (0, 1); got momentum=0")
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
-    check_callable(callback, "callback")
+    callback = adapt_callback(callback)
     record_theta = check_bool(record_theta, "record_theta")
     kind, lr_value = _resolve_lr(lr, oracle, momentum)
 

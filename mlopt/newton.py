@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, Oracle, finish, non_finite_what
-from ._validation import check_bool, check_callable, check_scalar
+from ._validation import adapt_callback, check_bool, check_scalar
 from .gd import ARMIJO_C, ARMIJO_SHRINK
 
 __all__ = ["newton"]
@@ -42,7 +42,8 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     line_search : bool, default True
         Halve the step until the Armijo condition holds (pure Newton steps when False).
     callback : callable, optional
-        ``callback(t, theta, objective)``; returning True stops.
+        ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
+        returning True stops.
     record_theta : bool, default False
 
     Returns
@@ -68,7 +69,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
     line_search = check_bool(line_search, "line_search")
-    check_callable(callback, "callback")
+    callback = adapt_callback(callback)
     record_theta = check_bool(record_theta, "record_theta")
 
     theta = oracle.theta0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, finish, lr_advice
-from ._validation import check_bool, check_callable, check_scalar, check_theta
+from ._validation import adapt_callback, check_bool, check_scalar, check_theta
 from .objective import EmpiricalRisk
 
 __all__ = ["proximal_gradient"]
@@ -42,7 +42,8 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
     tol : float or None, default 1e-6
         Stop when the gradient mapping ‖(θₜ − θₜ₊₁)/η‖ ≤ tol.
     callback : callable, optional
-        ``callback(t, theta, objective)``; returning True stops.
+        ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
+        returning True stops.
     record_theta : bool, default False
 
     Returns
@@ -69,7 +70,7 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
     accelerated = check_bool(accelerated, "accelerated")
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
-    check_callable(callback, "callback")
+    callback = adapt_callback(callback)
     record_theta = check_bool(record_theta, "record_theta")
     L = obj.risk_smoothness() if obj.loss.curvature_bounds is not None else None
     if isinstance(lr, str):

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from ._loop import blew_up, growth_what, lr_advice, sgd_advice
-from ._validation import check_bool, check_callable, check_scalar, check_theta
+from ._validation import adapt_callback, check_bool, check_scalar, check_theta
 from .objective import EmpiricalRisk
 from .result import ConvergenceWarning, Result
 
@@ -455,7 +455,8 @@ _COMMON_DOC = textwrap.dedent("""
     rng : None, int or numpy.random.Generator
         Source of the sample orders; the same seed gives a bitwise-identical run.
     callback : callable, optional
-        ``callback(epoch, theta, objective)`` after each epoch; returning True stops.
+        ``callback(epoch, theta, objective)`` after each epoch (or ``callback(theta)``);
+        returning True stops.
     progress : bool, default False
         Show a tqdm progress bar over epochs (if tqdm is installed).
     shuffle : {"auto", "rows", "blocks"}, default "auto"
@@ -505,7 +506,7 @@ def _prepare(obj, theta0, lr, batch_size, epochs, tol, n_iter_no_change, early_s
     if record not in ("epoch", "step"):
         raise ValueError(f"record must be 'epoch' or 'step'; got record={record!r}")
     record_theta = check_bool(record_theta, "record_theta")
-    check_callable(callback, "callback")
+    callback = adapt_callback(callback)
     progress = check_bool(progress, "progress")
     if shuffle not in ("auto", "rows", "blocks"):
         raise ValueError(f"shuffle must be 'auto', 'rows' or 'blocks'; got shuffle={shuffle!r}")

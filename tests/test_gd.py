@@ -433,3 +433,18 @@ def test_fused_chunked_gradient_matches_the_whole_array_formula(monkeypatch):
     np.testing.assert_allclose(obj.gradient(theta), 2 * r @ X / n + 0.6 * theta, rtol=1e-10, atol=1e-12)
     v, g = obj.value_and_gradient(theta)
     np.testing.assert_allclose(g, obj.gradient(theta), rtol=1e-14)
+
+
+def test_callback_in_scipy_form_receives_theta(least_squares):
+    X, y, _ = least_squares
+    obj = mlopt.EmpiricalRisk(X, y)
+    seen = []
+    res = mlopt.gradient_descent(obj, np.zeros(X.shape[1]), lr=0.01, max_iter=5, tol=None,
+                                 callback=lambda theta: seen.append(theta.copy()))
+    assert len(seen) == 5
+    np.testing.assert_array_equal(seen[-1], res.theta)
+    full = []
+    mlopt.sgd(obj, np.zeros(X.shape[1]), epochs=3, rng=0, callback=lambda epoch, theta, f: full.append((epoch, f)))
+    assert [e for e, _ in full] == [1, 2, 3]
+    with pytest.raises(ValueError, match="callback must be callable"):
+        mlopt.newton(obj, np.zeros(X.shape[1]), callback="print")
