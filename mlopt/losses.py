@@ -51,6 +51,10 @@ def _derive(expr: sp.Expr, zs: sp.Symbol, ys: sp.Symbol):
     """Differentiate ``expr`` twice in ``zs`` and lambdify the three; cached per expression."""
     d1 = _drop_dirac(sp.diff(expr, zs))
     d2 = _drop_dirac(sp.diff(d1, zs))
+    for order, d in ((1, d1), (2, d2)):
+        if d.has(sp.Derivative, sp.Subs):
+            raise ValueError(f"expr must be twice differentiable in z in closed form; SymPy's derivative "
+                             f"of order {order} is {d}")
     funcs = tuple(sp.lambdify((zs, ys), e, modules="numpy") for e in (expr, d1, d2))
     return d1, d2, funcs
 
@@ -155,6 +159,12 @@ class Loss:
                              f"it also contains {names} (substitute numbers for them)")
         if z_symbol not in expr.free_symbols:
             raise ValueError(f"expr must depend on the prediction symbol {z_symbol}; got {expr}")
+        # z and y are real numbers: without that assumption SymPy differentiates |z − y| into
+        # re/im parts that NumPy cannot evaluate
+        real = {s: sp.Symbol(s.name, real=True) for s in (z_symbol, y_symbol) if not s.is_real}
+        if real:
+            expr = expr.xreplace(real)
+            z_symbol, y_symbol = real.get(z_symbol, z_symbol), real.get(y_symbol, y_symbol)
         self.name = str(name)
         self.expr = expr
         self.z_symbol, self.y_symbol = z_symbol, y_symbol

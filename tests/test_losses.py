@@ -304,3 +304,23 @@ def test_fast_paths_agree_with_the_public_functions():
         np.testing.assert_allclose(loss._fast_value(zv, yv), loss.value(zv, yv), rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(loss._fast_dz(zv, yv), loss.dz(zv, yv), rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(loss._fast_dz2(zv, yv), loss.dz2(zv, yv), rtol=1e-13, atol=1e-15)
+
+
+def test_from_sympy_with_plain_symbols_treats_them_as_real():
+    import sympy as sp
+
+    zz, yy = sp.symbols("z y")  # no real=True: |z − y| must still differentiate to sign(z − y)
+    cubic = mlopt.Loss.from_sympy(sp.Abs(zz - yy) ** 3, zz, yy, name="cubic")
+    zv, yv = np.array([1.0, -2.0, 0.5]), np.array([0.0, 0.0, 1.5])
+    r = zv - yv
+    np.testing.assert_allclose(cubic.dz(zv, yv), 3 * np.abs(r) * r, rtol=1e-14)
+    np.testing.assert_allclose(cubic.dz2(zv, yv), 6 * np.abs(r), rtol=1e-14)
+
+
+def test_from_sympy_refuses_an_expression_without_closed_form_derivatives():
+    import sympy as sp
+
+    zz, yy = sp.symbols("z y", real=True)
+    f = sp.Function("f")
+    with pytest.raises(ValueError, match="twice differentiable in z"):
+        mlopt.Loss.from_sympy(f(zz - yy), zz, yy)
