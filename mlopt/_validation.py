@@ -133,6 +133,17 @@ def adapt_callback(callback, name: str = "callback"):
     return callback
 
 
+def check_run_options(max_iter, tol, callback, record_theta):
+    """The options every full-batch solver shares: (max_iter, tol, callback, record_theta).
+
+    ``tol=None`` becomes 0.0 (run all ``max_iter`` iterations); the callback is adapted by
+    :func:`adapt_callback`.
+    """
+    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
+    tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
+    return max_iter, tol, adapt_callback(callback), check_bool(record_theta, "record_theta")
+
+
 def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False; got {name}={value!r}")

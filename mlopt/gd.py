@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice, non_finite_what
-from ._validation import adapt_callback, check_bool, check_scalar
+from ._validation import check_run_options, check_bool, check_scalar
 
 __all__ = ["gradient_descent"]
 
@@ -119,10 +119,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     nesterov = check_bool(nesterov, "nesterov")
     if nesterov and momentum == 0:
         raise ValueError("nesterov=True needs momentum in (0, 1); got momentum=0")
-    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
-    tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
-    callback = adapt_callback(callback)
-    record_theta = check_bool(record_theta, "record_theta")
+    max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     kind, lr_value = _resolve_lr(lr, oracle, momentum)
 
     theta = oracle.theta0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, Oracle, finish, non_finite_what
-from ._validation import adapt_callback, check_bool, check_scalar
+from ._validation import check_bool, check_run_options
 from .gd import ARMIJO_C, ARMIJO_SHRINK
 
 __all__ = ["newton"]
@@ -66,11 +66,8 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     oracle = Oracle(obj, theta0)
     if not callable(oracle.hessian):
         raise ValueError(f"obj must have a hessian(theta) method for newton; got {type(obj).__name__}")
-    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
-    tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
+    max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     line_search = check_bool(line_search, "line_search")
-    callback = adapt_callback(callback)
-    record_theta = check_bool(record_theta, "record_theta")
 
     theta = oracle.theta0
     hist = History(max_iter + 1, theta.size, record_theta)

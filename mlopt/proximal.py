@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, finish, lr_advice
-from ._validation import adapt_callback, check_bool, check_scalar, check_theta
+from ._validation import check_run_options, check_bool, check_scalar, check_theta
 from .objective import EmpiricalRisk
 
 __all__ = ["proximal_gradient"]
@@ -68,10 +68,7 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
         raise ValueError(f"obj must be an mlopt.EmpiricalRisk; got {type(obj).__name__}")
     theta = check_theta(theta0, obj.n_features, "theta0").copy()
     accelerated = check_bool(accelerated, "accelerated")
-    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
-    tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
-    callback = adapt_callback(callback)
-    record_theta = check_bool(record_theta, "record_theta")
+    max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     L = obj.risk_smoothness() if obj.loss.curvature_bounds is not None else None
     if isinstance(lr, str):
         if lr != "auto":

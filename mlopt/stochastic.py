@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ._loop import blew_up, growth_what, lr_advice, sgd_advice
+from ._loop import blew_up, growth_what, sgd_advice
 from ._validation import adapt_callback, check_bool, check_scalar, check_theta
 from .objective import EmpiricalRisk
 from .result import ConvergenceWarning, Result
@@ -275,7 +275,6 @@ def _run(rule, obj, theta0, *, lr, batch_size, epochs, tol, n_iter_no_change, ea
     avg_start = None if average is False else (0 if average is True else int(average))
     theta_avg = theta.copy() if avg_start is not None else None
     n_avg = 0
-    L = obj.smoothness() if obj.loss.curvature_bounds is not None else None
 
     t0 = time.perf_counter()
     count = 0
