@@ -8,13 +8,14 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book book-incremental test test-fast notebooks lab bench clean
+.PHONY: help venv book book-incremental test test-fast check-portability notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
 	@echo "make book-incremental  rebuild, re-running only chapters whose code changed"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
+	@echo "make check-portability  the chapters' output checks with another CPU's OpenBLAS kernels (by hand)"
 	@echo "make lab        open the chapters in JupyterLab (installs it into .venv first)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make clean      remove _build and caches (keeps .venv)"
@@ -43,6 +44,7 @@ book-incremental: $(STAMP)
 
 # pytest exits 5 when it collected no tests: that is a failure here, said in words.
 test: $(STAMP)
+	@bash scripts/ensure_chromium.sh
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with book/sanitize.cfg --doctest-modules tests book mlopt; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
@@ -50,6 +52,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" tests
+
+# Run by hand before you stop (never in make test or CI): nbval and the committed-vs-fresh
+# comparison of every chapter with OpenBLAS forced to another CPU's kernels, on one thread.
+# CORETYPE=Haswell works on any AVX2 CPU, CORETYPE=SkylakeX only where the CPU has AVX-512.
+CORETYPE ?= Sandybridge
+check-portability: $(STAMP)
+	OPENBLAS_CORETYPE=$(CORETYPE) OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile \
+		--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg \
+		book tests/test_notebook_outputs.py -k "not deterministic"
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py book

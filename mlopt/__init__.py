@@ -11,9 +11,10 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
   :func:`rmsprop`, :func:`adam`
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
+- :mod:`mlopt.report` — numbers as text with only the digits a computation determines
 """
 
-from . import datasets, losses, regularizers, schedules
+from . import datasets, losses, regularizers, report, schedules
 from .gd import gradient_descent
 from .losses import Loss
 from .newton import newton
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "SymbolicFunction", "check_gradient",
-    "datasets", "gradient_descent", "losses", "newton", "regularizers", "ridge", "schedules",
+    "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
     "sgd", "adagrad", "rmsprop", "adam", "proximal_gradient",
     "plotting",
 ]

@@ -15,14 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._loop import History, Oracle, blew_up, finish, growth_what, lr_advice, non_finite_what
+from ._linesearch import ARMIJO_SHRINK, armijo
 from ._validation import check_run_options, check_bool, check_scalar
 
 __all__ = ["gradient_descent"]
 
-#: Armijo sufficient-decrease constant c and shrink factor of the backtracking line search.
-ARMIJO_C = 1e-4
-ARMIJO_SHRINK = 0.5
-_MAX_HALVINGS = 60
 
 _LR_STRINGS = ("auto", "backtracking")
 
@@ -72,8 +69,8 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     lr : float, callable, "auto" or "backtracking", default "auto"
         Step size η: a constant; a schedule ``step -> lr`` from :mod:`mlopt.schedules`; "auto"
         for 1/L from ``obj.smoothness()``; or "backtracking" for an Armijo line search
-        (J(θ − ηg) ≤ J(θ) − c η‖g‖², c = 1e-4, η halved until it holds, the next search starting
-        from 2η).
+        (J(θ − ηg) ≤ J(θ) − c η‖g‖² up to J's round-off, c = 1e-4, η halved until it holds, the
+        next search starting from 2η).
     momentum : float in [0, 1), default 0
         Heavy-ball coefficient β.
     nesterov : bool, default False
@@ -148,14 +145,8 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                 break
             # --- one update ---------------------------------------------------------------
             if kind == "backtracking":
-                eta, gg = bt_eta, gnorm * gnorm
-                for _ in range(_MAX_HALVINGS):
-                    trial = theta - eta * g
-                    ft = oracle.value(trial)
-                    if np.isfinite(ft) and ft <= f - ARMIJO_C * eta * gg:
-                        break
-                    eta *= ARMIJO_SHRINK
-                else:
+                eta = armijo(oracle.value, theta, g, f, gnorm * gnorm, bt_eta)
+                if eta is None:
                     stopped = True
                     message = (f"stopped: the line search found no step with sufficient decrease at "
                                f"iteration {t} (||grad||={gnorm:.3g}); the gradient may be wrong or "

@@ -15,9 +15,13 @@ import numpy as np
 
 from ._loop import History, Oracle, finish, non_finite_what
 from ._validation import check_bool, check_run_options
-from .gd import ARMIJO_C, ARMIJO_SHRINK
+from ._linesearch import armijo, round_off
 
 __all__ = ["newton"]
+
+#: Newton steps in a row that may change J only within its round-off without halving the best
+#: ‖∇J‖ before the run stops as stalled: the gradient has reached float64's noise level.
+STALL_STEPS = 3
 
 
 def _newton_direction(H, g):
@@ -78,6 +82,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     gnorm = float(np.linalg.norm(g))
     hist.record(f, gnorm, 0.0, n_grad, theta)
     converged, stopped, message = False, False, ""
+    best_gnorm, no_progress = gnorm, 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(max_iter + 1):
             if gnorm <= tol:
@@ -93,12 +98,8 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
                 slope = float(g @ p)
                 if not slope > 0:  # not a descent direction (indefinite Hessian): fall back to -g
                     p, slope = g, gnorm * gnorm
-                for _ in range(60):
-                    ft = oracle.value(theta - eta * p)
-                    if np.isfinite(ft) and ft <= f - ARMIJO_C * eta * slope:
-                        break
-                    eta *= ARMIJO_SHRINK
-                else:
+                eta = armijo(oracle.value, theta, p, f, slope, 1.0, allowance=round_off(f))
+                if eta is None:
                     stopped = True
                     message = (f"stopped: no step with sufficient decrease at iteration {t} "
                                f"(||grad||={gnorm:.3g}); the objective is flat to machine precision")
@@ -117,12 +118,26 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
                 message = (f"diverged at iteration {t + 1}: {non_finite_what(new_f, new_g)}; "
                            "use line_search=True or start closer to the minimum")
                 break
+            # Progress: J fell by more than its round-off, or the best gradient norm halved. A step
+            # that moves J only within its round-off and does not halve ‖∇J‖ counts towards a stall.
+            f_noise = round_off(f)
+            progressed, within_noise = new_f < f - f_noise, abs(new_f - f) <= f_noise
             theta, f, g = new_theta, new_f, new_g
             gnorm = float(np.linalg.norm(g))
             hist.record(f, gnorm, eta, n_grad, theta)
+            if gnorm < 0.5 * best_gnorm:
+                progressed = True
+            best_gnorm = min(best_gnorm, gnorm)
+            no_progress = no_progress + 1 if (within_noise and not progressed) else 0
             if callback is not None and callback(t + 1, theta.copy(), f):
                 return finish(theta, f, hist.n - 1, False, f"stopped by callback after {t + 1} iterations",
                               hist, warn=False)
+            if no_progress >= STALL_STEPS and gnorm > tol:
+                stopped = True
+                message = (f"stalled at iteration {t + 1}: {STALL_STEPS} Newton steps in a row lowered neither "
+                           f"J beyond its round-off nor ||grad|| (best {best_gnorm:.3g}); the gradient is at "
+                           f"its float64 noise level here, so tol={tol:g} cannot be reached")
+                break
     if converged:
         return finish(theta, f, hist.n - 1, True, message, hist, warn=False)
     if not stopped:

@@ -127,7 +127,13 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     return ax
 
 
-def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, title=None):
+#: plot_convergence leaves out gaps J − J* below ROUND_OFF_GAP · eps · abs(J*) by default: at that
+#: level the computed gap is still accurate to about 1 %; below it, it is mostly round-off and
+#: differs from one CPU to another.
+ROUND_OFF_GAP = 1e3
+
+
+def plot_convergence(results, *, f_star=None, x: str = "iteration", floor="auto", ax=None, title=None):
     """Suboptimality J(θₜ) − J* on a log scale, one curve per run.
 
     Parameters
@@ -140,10 +146,16 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         What the horizontal axis counts: recorded points (iterations, or epochs for stochastic
         runs recorded per epoch), epochs (``history["epoch"]`` of the stochastic solvers),
         gradient evaluations (in full-gradient units), or seconds.
+    floor : float, "auto" or None, default "auto"
+        Gaps at or below ``floor`` are left out: they are round-off, not progress. "auto" is
+        1000 · eps · abs(J*) (about 2e-13 · abs(J*)), where the computed J − J* is still accurate
+        to about 1 %; None draws every positive gap.
 
     Notes
     -----
-    Values beyond 1e200 (a diverged run) are left out, so the log axis stays drawable.
+    Values beyond 1e200 (a diverged run) are left out, so the log axis stays drawable. The
+    default floor keeps a figure the same on every CPU: the last bits of J, and so the gaps
+    near machine precision, depend on the CPU's floating-point kernels.
     Explained in :doc:`/book/03_gradient_descent` and :doc:`/book/05_stochastic`.
     """
     if x not in ("iteration", "epoch", "n_grad", "time"):
@@ -153,6 +165,14 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
     ax = _axes(ax)
     if f_star is None:
         f_star = min(float(np.min(r.history["objective"])) for r in results.values())
+    if isinstance(floor, str):
+        if floor != "auto":
+            raise ValueError(f"floor must be a number >= 0, 'auto' or None; got floor={floor!r}")
+        floor = ROUND_OFF_GAP * np.finfo(float).eps * abs(float(f_star))
+    elif floor is None:
+        floor = 0.0
+    else:
+        floor = check_scalar(floor, "floor", low=0.0)
     for label, r in results.items():
         obj = np.asarray(r.history["objective"], dtype=float)
         if x != "iteration" and x not in r.history:
@@ -160,7 +180,7 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", ax=None, tit
         xs = np.arange(obj.size) if x == "iteration" else np.asarray(r.history[x], dtype=float)
         with np.errstate(over="ignore", invalid="ignore"):
             gap = obj - f_star
-        keep = (gap > 0) & (gap < 1e200)
+        keep = (gap > floor) & (gap > 0) & (gap < 1e200)
         ax.semilogy(xs[keep], gap[keep], label=label)
     ax.set_xlabel({"iteration": "iteration t", "epoch": "epoch",
                    "n_grad": "gradient evaluations (full-gradient units)", "time": "time (s)"}[x])

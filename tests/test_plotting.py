@@ -147,6 +147,25 @@ def test_plot_convergence_axes(runs, x):
         np.testing.assert_allclose(ln.get_xdata(), res.history["n_grad"][keep], rtol=0, atol=0)
 
 
+def test_plot_convergence_leaves_out_round_off(runs):
+    # gaps below 1000·eps·|J*| are round-off: left out by default, drawn with floor=None
+    f_star = 2.0
+    gap = np.logspace(0, -17, 18)
+    objective = f_star + gap            # the last gaps are below eps·J*: exactly 0 in float64
+    res = mlopt.Result(theta=np.zeros(2), objective=objective[-1], n_iter=17, converged=True,
+                       message="", history={"objective": objective})
+    auto = 1e3 * np.finfo(float).eps * f_star   # 4.4e-13
+    drawn = lambda **kw: labelled_lines(plotting.plot_convergence({"r": res}, f_star=f_star, **kw))[0].get_ydata()
+    np.testing.assert_array_equal(drawn(), (objective - f_star)[objective - f_star > auto])
+    assert drawn().size == 13          # 1 … 1e-12
+    assert drawn(floor=None).size == 16 and drawn(floor=None).min() > 0
+    assert drawn(floor=1e-3).size == 3
+    with pytest.raises(ValueError, match="floor must be"):
+        plotting.plot_convergence(runs, floor="low")
+    with pytest.raises(ValueError, match="floor must be >= 0"):
+        plotting.plot_convergence(runs, floor=-1.0)
+
+
 def test_plot_convergence_bad_input(runs):
     with pytest.raises(ValueError, match="x must be 'iteration', 'epoch', 'n_grad' or 'time'"):
         plotting.plot_convergence(runs, x="epochs")

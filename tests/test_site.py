@@ -341,7 +341,8 @@ def test_every_public_docstring_links_its_chapter():
     import mlopt
 
     public = [getattr(mlopt, n) for n in mlopt.__all__ if n not in ("datasets", "losses", "regularizers",
-                                                                    "schedules", "plotting")]
+                                                                    "schedules", "plotting", "report")]
+    public += [getattr(mlopt.report, n) for n in mlopt.report.__all__]
     public += [getattr(mlopt.schedules, n) for n in mlopt.schedules.__all__]
     public += [getattr(mlopt.datasets, n) for n in mlopt.datasets.__all__]
     public += [getattr(mlopt.plotting, n) for n in mlopt.plotting.__all__ if n != "grid_values"]
