@@ -52,7 +52,7 @@ def execute(path: Path, out: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     clear = ClearMetadataPreprocessor(
         preserve_cell_metadata_mask={"tags", "mystnb"},
-        preserve_nb_metadata_mask={("kernelspec",), ("language_info", "name"), ("jupytext",), ("mystnb",), ("myst",)},
+        preserve_nb_metadata_mask={("kernelspec",), ("language_info", "name"), ("jupytext",), ("mystnb",), ("myst",), ("mlopt",)},
     )
     nb, _ = clear.preprocess(nb, {})
     ep = ExecutePreprocessor(
