@@ -6,31 +6,35 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - :mod:`mlopt.regularizers` — Ω(θ): ``l2``, ``l1``, ``elastic_net``, ``none``
 - :class:`EmpiricalRisk` — J, its gradient (full or minibatch) and Hessian, L and μ
 - :class:`SymbolicFunction`, :func:`check_gradient` — small functions and the finite-difference check
-- solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`; :func:`ridge`
-- :func:`proximal_gradient` (ISTA/FISTA) for the l1 term
+- full-batch solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`,
+  :func:`proximal_gradient` (ISTA/FISTA); the closed form :func:`ridge`
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
-  :func:`rmsprop`, :func:`adam`
+  :func:`rmsprop`, :func:`adam`, :func:`adamw` — each :func:`minibatch_descent` with one rule
+  of :mod:`mlopt.update_rules`
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
 - :mod:`mlopt.report` — numbers as text with only the digits a computation determines
+
+Every run ends with a ``Result`` whose ``status`` is one of :data:`mlopt.result.STATUSES`.
 """
 
-from . import datasets, losses, regularizers, report, schedules
+from . import datasets, losses, regularizers, report, schedules, update_rules
 from .gd import gradient_descent
 from .losses import Loss
+from .minibatch import minibatch_descent
 from .newton import newton
 from .objective import EmpiricalRisk
 from .proximal import proximal_gradient
-from .result import ConvergenceWarning, Result
+from .result import STATUSES, ConvergenceWarning, Result
 from .ridge import ridge
-from .stochastic import adagrad, adam, rmsprop, sgd
+from .stochastic import adagrad, adam, adamw, rmsprop, sgd
 from .symbolic import SymbolicFunction, check_gradient
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
-    "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "SymbolicFunction", "check_gradient",
+    "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "STATUSES", "SymbolicFunction", "check_gradient",
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
-    "sgd", "adagrad", "rmsprop", "adam", "proximal_gradient",
+    "sgd", "adagrad", "rmsprop", "adam", "adamw", "minibatch_descent", "update_rules", "proximal_gradient",
     "plotting",
 ]
 

@@ -10,8 +10,9 @@ import numbers
 
 import numpy as np
 
-# Rows checked for NaN/inf per chunk: bounds the temporary memory on large (memory-mapped) data.
-_CHUNK_ROWS = 65536
+#: Rows per chunk wherever data is walked in blocks (the NaN/inf check of large or memory-mapped
+#: data, the row norms of SGD's advice, the blocks of shuffle='blocks'): bounds temporary memory.
+ROW_BLOCK = 65536
 
 
 def _describe(value) -> str:
@@ -20,19 +21,44 @@ def _describe(value) -> str:
     return repr(value)
 
 
+def _to_ndarray(value, name: str) -> np.ndarray:
+    """The plain NumPy array behind ``value``, refusing what would silently change the data."""
+    if hasattr(value, "tocsr") and hasattr(value, "nnz"):  # scipy.sparse matrix or array
+        raise ValueError(f"{name} must be a dense array; got a scipy.sparse {type(value).__name__} "
+                         f"(mlopt works with dense NumPy arrays: pass {name}.toarray())")
+    if isinstance(value, np.ma.MaskedArray):
+        if np.ma.getmaskarray(value).any():
+            raise ValueError(f"{name} must not have masked entries; got a masked array with "
+                             f"{int(np.ma.getmaskarray(value).sum())} masked (fill or drop them first)")
+        return np.asarray(value.data)
+    if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):  # pandas DataFrame / Series
+        try:  # bool and nullable columns become floats; a missing value becomes NaN (refused below)
+            return value.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must hold real numbers; got {type(value).__name__} that does not "
+                             f"convert to float ({exc})") from None
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__} ({exc})") from None
+    if isinstance(arr, np.matrix):
+        arr = arr.A
+    return arr
+
+
 def as_float_array(value, name: str, *, ndim: int | None = None, allow_empty: bool = False) -> np.ndarray:
     """Return ``value`` as a float64 array (no copy when it already is one), checked.
 
-    Lists and integer arrays are converted; complex, object and string data are refused, as are
-    NaN and infinite entries. A ``numpy.memmap`` stays a memory map and is checked in chunks.
+    Lists, integer and boolean arrays, ``np.matrix``, masked arrays without masked entries and
+    pandas frames (bool and nullable columns included) are converted; complex, object and string
+    data, ``scipy.sparse`` matrices, masked entries, NaN and infinite entries are refused. A
+    ``numpy.memmap`` stays a memory map and is checked in chunks.
     """
-    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+    if type(value) is np.ndarray and value.dtype == np.float64 or (
+            isinstance(value, np.memmap) and value.dtype == np.float64):
         arr = value
     else:
-        try:
-            probe = np.asarray(value)
-        except Exception as exc:  # ragged lists and the like
-            raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__} ({exc})") from None
+        probe = _to_ndarray(value, name)
         if probe.dtype.kind not in "biuf":
             raise ValueError(f"{name} must hold real numbers; got dtype {probe.dtype}")
         arr = probe.astype(np.float64, copy=False)
@@ -55,9 +81,9 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.add.reduce(arr, axis=None)):
             return
-    if arr.ndim >= 2 and arr.shape[0] > _CHUNK_ROWS:
-        for start in range(0, arr.shape[0], _CHUNK_ROWS):
-            block = arr[start:start + _CHUNK_ROWS]
+    if arr.ndim >= 2 and arr.shape[0] > ROW_BLOCK:
+        for start in range(0, arr.shape[0], ROW_BLOCK):
+            block = arr[start:start + ROW_BLOCK]
             if not np.isfinite(block).all():
                 _raise_non_finite(np.asarray(block), name, offset=start)
         return
@@ -111,37 +137,6 @@ def check_callable(value, name: str, allow_none: bool = True):
     if not callable(value):
         raise ValueError(f"{name} must be callable{' or None' if allow_none else ''}; got {_describe(value)}")
     return value
-
-
-def adapt_callback(callback, name: str = "callback"):
-    """Return ``f(t, theta, objective)`` for a callback taking those three arguments, or only
-    ``theta`` (SciPy's convention); None stays None."""
-    if callback is None:
-        return None
-    check_callable(callback, name)
-    import inspect
-
-    try:
-        params = inspect.signature(callback).parameters.values()
-    except (TypeError, ValueError):  # builtins without a signature: assume the full form
-        return callback
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
-    required = [p for p in positional if p.default is p.empty]
-    if not varargs and len(positional) >= 1 and len(required) <= 1 and len(positional) < 3:
-        return lambda t, theta, objective: callback(theta)
-    return callback
-
-
-def check_run_options(max_iter, tol, callback, record_theta):
-    """The options every full-batch solver shares: (max_iter, tol, callback, record_theta).
-
-    ``tol=None`` becomes 0.0 (run all ``max_iter`` iterations); the callback is adapted by
-    :func:`adapt_callback`.
-    """
-    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
-    tol = 0.0 if tol is None else check_scalar(tol, "tol", low=0.0)
-    return max_iter, tol, adapt_callback(callback), check_bool(record_theta, "record_theta")
 
 
 def check_bool(value, name: str) -> bool:

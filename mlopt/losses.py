@@ -22,6 +22,7 @@ array([0.])
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -29,7 +30,7 @@ import sympy as sp
 
 from ._validation import check_scalar
 
-__all__ = ["Loss", "z", "y", "squared", "logistic", "huber", "sigmoid"]
+__all__ = ["Loss", "LossKernel", "z", "y", "squared", "logistic", "huber", "sigmoid"]
 
 #: The prediction symbol z = xᵀθ (real).
 z = sp.Symbol("z", real=True)
@@ -60,11 +61,12 @@ def _derive(expr: sp.Expr, zs: sp.Symbol, ys: sp.Symbol):
 
 
 def _scaled_form(expr, zs, ys):
-    """(c, f) with expr = c · f(z, y) for a numeric c; (1.0, None) when that gains nothing.
+    """(c, f) with expr = c · f(z, y) for a number c and f cheaper than expr; (1.0, None) when that
+    gains nothing.
 
-    For a polynomial derivative such as ``2*z - 2*y`` = −2·(y − z) the solvers apply c to the
-    d-vector Xᵀf instead of the n-vector: ``f`` costs one array operation instead of three (the
-    same expression, checked against the literal form in the tests).
+    For a derivative affine in z such as ``2*z - 2*y`` = 2·(z − y), f computes z − y in place in
+    z's own buffer (one array operation instead of three) and c is applied to the d-vector Xᵀf
+    instead of the n-vector. Checked against the literal form in the tests.
     """
     if not expr.is_polynomial(zs, ys):
         return 1.0, None
@@ -74,22 +76,78 @@ def _scaled_form(expr, zs, ys):
     poly = sp.Poly(rest, zs, ys)
     a, b = poly.coeff_monomial(zs), poly.coeff_monomial(ys)
     if poly.total_degree() == 1 and poly.coeff_monomial(1) == 0 and a != 0:
-        # affine in z: ℓ' = c·a·(z + (b/a)·y), computed in place in z's own buffer
-        coeff, ratio = coeff * a, float(b / a)
-
-        def in_place(zv, yv):
-            if ratio == -1.0:
-                zv -= yv
-            elif ratio == 1.0:
-                zv += yv
-            elif ratio != 0.0:
-                zv += ratio * yv
-            return zv
-
-        return float(coeff), in_place
+        return float(coeff * a), _affine_in_place(float(b / a))
     if coeff == 1:
         return 1.0, None
     return float(coeff), sp.lambdify((zs, ys), rest, modules="numpy")
+
+
+def _affine_in_place(ratio: float) -> Callable:
+    """zv ↦ zv + ratio·yv, computed in zv's buffer (which it returns)."""
+    def in_place(zv, yv):
+        if ratio == -1.0:
+            zv -= yv
+        elif ratio == 1.0:
+            zv += yv
+        elif ratio != 0.0:
+            zv += ratio * yv
+        return zv
+
+    return in_place
+
+
+def _square_factor(expr, dz_expr, zs, ys, scale: float):
+    """k with expr = k · (dz_expr / scale)², when the loss is such a square (else None).
+
+    Then the loss and its derivative share one array: u = ℓ'/scale, ℓ = k·u².
+    """
+    u = dz_expr / sp.nsimplify(scale)
+    k = sp.simplify(expr / u ** 2)
+    return float(k) if k.is_number and k.is_finite and k != 0 else None
+
+
+@dataclass(frozen=True)
+class LossKernel:
+    """A loss's fast path for the solvers' inner loops: unchecked NumPy functions of float64
+    arrays ``z`` and ``y`` of one shape.
+
+    Attributes
+    ----------
+    value : callable
+        ℓ(z, y), elementwise.
+    dz : callable
+        f(z, y) with ℓ'(z, y) = ``scale`` · f(z, y), elementwise. **It may overwrite its first
+        argument** (and then returns it): pass a z you own, such as a fresh product Xθ.
+    scale : float
+        The constant factor of ℓ' (2.0 for the squared loss, whose f is z − y).
+    dz2 : callable
+        ℓ''(z, y), elementwise.
+    sum_and_dz : callable
+        (Σ ℓ(z, y), f(z, y)) from one z, which it may overwrite: for a loss ℓ = k·f², one array
+        operation and one dot product.
+    """
+
+    value: Callable
+    dz: Callable
+    scale: float
+    dz2: Callable
+    sum_and_dz: Callable
+
+
+def _sum_then_dz(value, dz):
+    def sum_and_dz(zv, yv):
+        total = float(np.sum(value(zv, yv)))   # before dz, which may overwrite zv
+        return total, dz(zv, yv)
+
+    return sum_and_dz
+
+
+def _sum_of_squares(k, dz):
+    def sum_and_dz(zv, yv):
+        u = dz(zv, yv)
+        return k * float(u @ u), u
+
+    return sum_and_dz
 
 
 def _broadcast(func: Callable) -> Callable:
@@ -105,6 +163,40 @@ def _broadcast(func: Callable) -> Callable:
         return out
 
     return wrapped
+
+
+#: The probe on which the fast functions are checked to return a float64 array of z's shape.
+_PROBE_Z, _PROBE_Y = np.array([-1.5, 0.0, 2.5]), np.array([0.0, 1.0, 1.0])
+
+
+def _check_expression(expr, z_symbol, y_symbol):
+    """Check the expression and its two symbols; return them with z and y taken as real."""
+    if not isinstance(expr, sp.Expr):
+        raise ValueError(f"expr must be a SymPy expression; got {type(expr).__name__}")
+    for pname, sym in (("z_symbol", z_symbol), ("y_symbol", y_symbol)):
+        if not isinstance(sym, sp.Symbol):
+            raise ValueError(f"{pname} must be a SymPy Symbol; got {sym!r}")
+    if z_symbol == y_symbol:
+        raise ValueError(f"z_symbol and y_symbol must differ; got {z_symbol} for both")
+    extra = expr.free_symbols - {z_symbol, y_symbol}
+    if extra:
+        names = ", ".join(sorted(map(str, extra)))
+        raise ValueError(f"expr may only contain the symbols {z_symbol} and {y_symbol}; "
+                         f"it also contains {names} (substitute numbers for them)")
+    if z_symbol not in expr.free_symbols:
+        raise ValueError(f"expr must depend on the prediction symbol {z_symbol}; got {expr}")
+    # z and y are real numbers: without that assumption SymPy differentiates |z − y| into
+    # re/im parts that NumPy cannot evaluate
+    real = {s: sp.Symbol(s.name, real=True) for s in (z_symbol, y_symbol) if not s.is_real}
+    if real:
+        expr = expr.xreplace(real)
+        z_symbol, y_symbol = real.get(z_symbol, z_symbol), real.get(y_symbol, y_symbol)
+    return expr, z_symbol, y_symbol
+
+
+def _rebuild_loss(expr, z_symbol, y_symbol, name, labels, curvature_bounds, stable):
+    return Loss(expr, z_symbol, y_symbol, name=name, labels=labels, curvature_bounds=curvature_bounds,
+                stable=stable)
 
 
 class Loss:
@@ -134,6 +226,8 @@ class Loss:
         The loss and its first and second derivatives in z.
     literal_value, literal_dz, literal_dz2 : callable
         The lambdified literal expressions (what you get without a stable form).
+    kernel : LossKernel
+        The unchecked fast path the solvers use (same values, no conversions).
 
     Notes
     -----
@@ -145,26 +239,7 @@ class Loss:
 
     def __init__(self, expr, z_symbol=z, y_symbol=y, *, name: str = "loss", labels=None,
                  curvature_bounds=None, stable: dict | None = None):
-        if not isinstance(expr, sp.Expr):
-            raise ValueError(f"expr must be a SymPy expression; got {type(expr).__name__}")
-        for pname, sym in (("z_symbol", z_symbol), ("y_symbol", y_symbol)):
-            if not isinstance(sym, sp.Symbol):
-                raise ValueError(f"{pname} must be a SymPy Symbol; got {sym!r}")
-        if z_symbol == y_symbol:
-            raise ValueError(f"z_symbol and y_symbol must differ; got {z_symbol} for both")
-        extra = expr.free_symbols - {z_symbol, y_symbol}
-        if extra:
-            names = ", ".join(sorted(map(str, extra)))
-            raise ValueError(f"expr may only contain the symbols {z_symbol} and {y_symbol}; "
-                             f"it also contains {names} (substitute numbers for them)")
-        if z_symbol not in expr.free_symbols:
-            raise ValueError(f"expr must depend on the prediction symbol {z_symbol}; got {expr}")
-        # z and y are real numbers: without that assumption SymPy differentiates |z − y| into
-        # re/im parts that NumPy cannot evaluate
-        real = {s: sp.Symbol(s.name, real=True) for s in (z_symbol, y_symbol) if not s.is_real}
-        if real:
-            expr = expr.xreplace(real)
-            z_symbol, y_symbol = real.get(z_symbol, z_symbol), real.get(y_symbol, y_symbol)
+        expr, z_symbol, y_symbol = _check_expression(expr, z_symbol, y_symbol)
         self.name = str(name)
         self.expr = expr
         self.z_symbol, self.y_symbol = z_symbol, y_symbol
@@ -177,34 +252,48 @@ class Loss:
         self.curvature_bounds = curvature_bounds
         self.dz_expr, self.dz2_expr, funcs = _derive(expr, z_symbol, y_symbol)
         self.literal_value, self.literal_dz, self.literal_dz2 = (_broadcast(f) for f in funcs)
-        stable = dict(stable or {})
-        unknown = set(stable) - {"value", "dz", "dz2"}
+        self._stable = dict(stable or {})
+        unknown = set(self._stable) - {"value", "dz", "dz2"}
         if unknown:
             raise ValueError(f"stable may only have the keys 'value', 'dz', 'dz2'; got {sorted(unknown)}")
-        self._value = stable.get("value", self.literal_value)
-        self._dz = stable.get("dz", self.literal_dz)
-        self._dz2 = stable.get("dz2", self.literal_dz2)
-        self.has_stable_form = bool(stable)
-        # Fast paths for the solvers' inner loops, whose z and y are float64 arrays of one shape:
-        # the bare function where it already returns an array of that shape, else the wrapper.
-        raw = {"value": funcs[0], "dz": funcs[1], "dz2": funcs[2]}
-        probe = np.array([-1.5, 0.0, 2.5]), np.array([0.0, 1.0, 1.0])
-        for key, public in (("value", self._value), ("dz", self._dz), ("dz2", self._dz2)):
-            fast = stable.get(key, raw[key])
+        self._value = self._stable.get("value", self.literal_value)
+        self._dz = self._stable.get("dz", self.literal_dz)
+        self._dz2 = self._stable.get("dz2", self.literal_dz2)
+        self.has_stable_form = bool(self._stable)
+        self.kernel = self._make_kernel(funcs)
+
+    def _make_kernel(self, funcs) -> LossKernel:
+        """The fast path: the bare functions where they already return a float64 array of the
+        right shape (checked on a probe), the checked ones otherwise, and the scaled derivative."""
+        probe = _PROBE_Z.copy(), _PROBE_Y.copy()
+
+        def fast(key, raw, public):
+            candidate = self._stable.get(key, raw)
             try:
-                out = fast(*probe)
-                ok = isinstance(out, np.ndarray) and out.shape == (3,) and out.dtype == np.float64
+                out = candidate(*probe)
             except Exception:
-                ok = False
-            setattr(self, f"_fast_{key}", fast if ok else public)
-        # ℓ' = c · f(z, y): the solvers multiply the small gradient vector by c, not the n-vector;
-        # f may overwrite its first argument (the solvers pass z = Xθ, a temporary of their own)
-        coeff, scaled = (1.0, None) if "dz" in stable else _scaled_form(self.dz_expr, z_symbol, y_symbol)
-        if scaled is not None:
-            out = scaled(probe[0].copy(), probe[1])
-            if not (isinstance(out, np.ndarray) and out.shape == (3,) and out.dtype == np.float64):
-                coeff, scaled = 1.0, None
-        self._dz_scale, self._fast_dz_unscaled = (coeff, scaled) if scaled is not None else (1.0, self._fast_dz)
+                return public
+            ok = isinstance(out, np.ndarray) and out.shape == probe[0].shape and out.dtype == np.float64
+            return candidate if ok else public
+
+        value = fast("value", funcs[0], self._value)
+        dz_full = fast("dz", funcs[1], self._dz)
+        dz2 = fast("dz2", funcs[2], self._dz2)
+        scale, dz = (1.0, None) if "dz" in self._stable else _scaled_form(self.dz_expr, self.z_symbol,
+                                                                           self.y_symbol)
+        if dz is not None and fast("dz", dz, None) is None:
+            scale, dz = 1.0, None
+        if dz is None:
+            return LossKernel(value, dz_full, 1.0, dz2, _sum_then_dz(value, dz_full))
+        k = None if "value" in self._stable else _square_factor(self.expr, self.dz_expr, self.z_symbol,
+                                                                self.y_symbol, scale)
+        both = _sum_of_squares(k, dz) if k is not None else _sum_then_dz(value, dz)
+        return LossKernel(value, dz, scale, dz2, both)
+
+    def __reduce__(self):
+        # the lambdified functions do not pickle; the expression and options do
+        return (_rebuild_loss, (self.expr, self.z_symbol, self.y_symbol, self.name, self.labels,
+                                self.curvature_bounds, self._stable or None))
 
     @classmethod
     def from_sympy(cls, expr, z_symbol, y_symbol, *, name: str = "custom", labels=None,
@@ -302,9 +391,19 @@ def huber(delta: float = 1.0) -> Loss:
     Quadratic near zero, linear in the tails, so one outlier pulls the fit less than under the
     squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for abs(r) ≤ δ, else 0.
 
+    Parameters
+    ----------
+    delta : float, default 1.0
+        The threshold δ, with 0 < δ ≤ 1e150 (δ²/2 must be finite in float64).
+
+    Returns
+    -------
+    Loss
+
     Explained in :doc:`/book/01_loss_to_objective`.
     """
-    return _huber(check_scalar(delta, "delta", low=0.0, low_open=True))
+    # δ²/2 appears in the loss: it must be finite in float64
+    return _huber(check_scalar(delta, "delta", low=0.0, low_open=True, high=1e150))
 
 
 @functools.lru_cache(maxsize=64)

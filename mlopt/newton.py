@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loop import History, Oracle, finish, non_finite_what
-from ._validation import check_bool, check_run_options
+from ._history import History
 from ._linesearch import armijo, round_off
+from ._options import check_run_options
+from ._oracle import Oracle
+from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
+from ._validation import check_bool
 
 __all__ = ["newton"]
 
@@ -39,21 +42,28 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     Parameters
     ----------
     obj : EmpiricalRisk or SymbolicFunction (anything with value, gradient and hessian)
+        The objective.
     theta0 : array_like, shape (n_features,)
+        Starting point (not modified).
     max_iter : int, default 50
+        Maximum number of Newton steps.
     tol : float or None, default 1e-8
-        Stop when ‖∇J(θ)‖ ≤ tol.
+        Stop when ‖∇J(θ)‖ ≤ tol; None runs all ``max_iter`` steps (or until they stall).
     line_search : bool, default True
-        Halve the step until the Armijo condition holds (pure Newton steps when False).
+        Halve the step until the Armijo condition holds, up to J's round-off (pure Newton steps
+        when False).
     callback : callable, optional
         ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
         returning True stops.
     record_theta : bool, default False
+        Keep every iterate in ``history["theta"]``.
 
     Returns
     -------
     Result
-        ``history["lr"]`` holds the accepted step lengths ηₜ.
+        ``history["lr"]`` holds the accepted step lengths ηₜ. The status is "stalled" when
+        three steps in a row change J only within its round-off without halving ‖∇J‖ (the
+        gradient is at float64's noise level), or when a step no longer changes θ.
 
     Notes
     -----
@@ -67,32 +77,30 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     >>> res.n_iter, np.allclose(res.theta, mlopt.ridge(X, y, 0.0))
     (1, True)
     """
-    oracle = Oracle(obj, theta0)
-    if not callable(oracle.hessian):
-        raise ValueError(f"obj must have a hessian(theta) method for newton; got {type(obj).__name__}")
+    oracle = Oracle(obj, theta0, need_hessian=True)
     max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     line_search = check_bool(line_search, "line_search")
+    advice = "use line_search=True or start closer to the minimum" if not line_search else ""
 
     theta = oracle.theta0
-    hist = History(max_iter + 1, theta.size, record_theta)
-    f, g = oracle.value_and_gradient(theta)
+    hist = History(theta.size, record_theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f, g = oracle.value_and_gradient(theta)
     if not (np.isfinite(f) and np.all(np.isfinite(g))):
         raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f})")
-    n_grad = 1
-    gnorm = float(np.linalg.norm(g))
-    hist.record(f, gnorm, 0.0, n_grad, theta)
-    converged, stopped, message = False, False, ""
+    gnorm, n_grad = float(np.linalg.norm(g)), 1
+    hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
+    limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
     best_gnorm, no_progress = gnorm, 0
+
+    def end(status, detail):
+        return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1, advice=advice)
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(max_iter + 1):
-            if gnorm <= tol:
-                converged = True
-                message = f"converged: ||grad||={gnorm:.3g} <= tol={tol:g} after {t} iterations"
-                break
-            if t == max_iter:
-                break
-            H = np.asarray(oracle.hessian(theta), dtype=np.float64)
-            p = _newton_direction(H, g)
+        for t in range(max_iter):
+            if tol is not None and gnorm <= tol:
+                return end("converged", f"||grad||={gnorm:.3g} <= tol={tol:g} after {t} iterations")
+            p = _newton_direction(oracle.hessian(theta), g)
             eta = 1.0
             if line_search:
                 slope = float(g @ p)
@@ -100,46 +108,34 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
                     p, slope = g, gnorm * gnorm
                 eta = armijo(oracle.value, theta, p, f, slope, 1.0, allowance=round_off(f))
                 if eta is None:
-                    stopped = True
-                    message = (f"stopped: no step with sufficient decrease at iteration {t} "
-                               f"(||grad||={gnorm:.3g}); the objective is flat to machine precision")
-                    break
+                    return end("line_search_failed", f"at iteration {t} no step length gave sufficient "
+                                                     f"decrease (||grad||={gnorm:.3g}); J is flat to machine "
+                                                     "precision or the Hessian is wrong")
             new_theta = theta - eta * p
             if np.array_equal(new_theta, theta):
-                stopped = True
-                message = (f"stopped at iteration {t}: the Newton step no longer changes theta "
-                           f"(||grad||={gnorm:.3g}); the Hessian may be singular or the objective flat "
-                           "to machine precision here")
-                break
+                return end("stalled", f"at iteration {t} the Newton step no longer changes theta "
+                                      f"(||grad||={gnorm:.3g}): J is flat to machine precision here")
             new_f, new_g = oracle.value_and_gradient(new_theta)
             n_grad += 1
-            if not (np.isfinite(new_f) and np.all(np.isfinite(new_g))):
-                stopped = True
-                message = (f"diverged at iteration {t + 1}: {non_finite_what(new_f, new_g)}; "
-                           "use line_search=True or start closer to the minimum")
-                break
+            why = rejected(new_f, new_g, new_theta, limit, hist.first("objective"))
+            if why:
+                return end("diverged", f"at iteration {t + 1}: {why}")
             # Progress: J fell by more than its round-off, or the best gradient norm halved. A step
             # that moves J only within its round-off and does not halve ‖∇J‖ counts towards a stall.
             f_noise = round_off(f)
-            progressed, within_noise = new_f < f - f_noise, abs(new_f - f) <= f_noise
+            within_noise = abs(new_f - f) <= f_noise
+            progressed = new_f < f - f_noise
             theta, f, g = new_theta, new_f, new_g
             gnorm = float(np.linalg.norm(g))
-            hist.record(f, gnorm, eta, n_grad, theta)
-            if gnorm < 0.5 * best_gnorm:
-                progressed = True
+            hist.record(theta, objective=f, grad_norm=gnorm, lr=eta, n_grad=n_grad)
+            progressed = progressed or gnorm < 0.5 * best_gnorm
             best_gnorm = min(best_gnorm, gnorm)
             no_progress = no_progress + 1 if (within_noise and not progressed) else 0
             if callback is not None and callback(t + 1, theta.copy(), f):
-                return finish(theta, f, hist.n - 1, False, f"stopped by callback after {t + 1} iterations",
-                              hist, warn=False)
-            if no_progress >= STALL_STEPS and gnorm > tol:
-                stopped = True
-                message = (f"stalled at iteration {t + 1}: {STALL_STEPS} Newton steps in a row lowered neither "
-                           f"J beyond its round-off nor ||grad|| (best {best_gnorm:.3g}); the gradient is at "
-                           f"its float64 noise level here, so tol={tol:g} cannot be reached")
-                break
-    if converged:
-        return finish(theta, f, hist.n - 1, True, message, hist, warn=False)
-    if not stopped:
-        message = f"max_iter={max_iter} reached with ||grad||={gnorm:.3g} > tol={tol:g}; increase max_iter"
-    return finish(theta, f, hist.n - 1, False, message, hist, warn=True)
+                return end("callback", f"stopped after {t + 1} iterations")
+            if no_progress >= STALL_STEPS and not (tol is not None and gnorm <= tol):
+                return end("stalled", f"at iteration {t + 1}: {STALL_STEPS} Newton steps in a row changed J only "
+                                      f"within its round-off and did not halve ||grad|| (best {best_gnorm:.3g}); "
+                                      "the gradient is at its float64 noise level here"
+                                      + (f", so tol={tol:g} is out of reach" if tol else ""))
+    return end(*budget_end(tol, gnorm, max_iter))

@@ -9,7 +9,8 @@ and Hessian, which are, with z = Xθ,
     \\nabla^2 J(\\theta) = \\tfrac1n X^\\top \\operatorname{diag}(\\ell''(z, y)) X + \\lambda \\nabla^2\\Omega(\\theta).
 
 The gradient costs two passes over X (one product Xθ, one product Xᵀv) and no Python loop over
-samples.
+samples. The solvers use :class:`UncheckedRisk` (``obj.unchecked``), the same computations
+without the per-call checks of θ.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ import numpy as np
 
 from . import losses as _losses
 from . import regularizers as _regularizers
-from ._validation import as_float_array, check_scalar, check_theta
+from ._validation import ROW_BLOCK, as_float_array, check_scalar, check_theta
 
-__all__ = ["EmpiricalRisk"]
+__all__ = ["EmpiricalRisk", "UncheckedRisk"]
 
 #: In-memory data larger than this (bytes) is walked in row chunks, like memory-mapped data, so
 #: that the temporaries (a few n-vectors) stay small. Below it whole-array products are faster.
 FUSE_BYTES = 4 * 2**30
 #: Size (bytes) of one row chunk: small enough to stay in the cache between its two products.
 CHUNK_BYTES = 2**20
+#: Fewest rows in a chunk, however wide the rows.
+MIN_CHUNK_ROWS = 64
 
 
 class EmpiricalRisk:
@@ -35,14 +38,20 @@ class EmpiricalRisk:
     Parameters
     ----------
     X : array_like, shape (n_samples, n_features)
-        The data matrix (lists and integer arrays are converted; a float64 ``numpy.memmap`` is used
-        in place, without loading it into memory).
+        The data matrix (lists, integer arrays, ``np.matrix`` and pandas frames are converted; a
+        float64 ``numpy.memmap`` is used in place, without loading it into memory).
     y : array_like, shape (n_samples,)
         Targets (labels in {0, 1} for the logistic loss).
     loss : Loss, default :data:`mlopt.losses.squared`
+        The per-sample loss ℓ(z, y).
     regularizer : Regularizer, default :data:`mlopt.regularizers.l2`
+        Ω(θ).
     lam : float, default 0.0
         The regularization strength λ ≥ 0.
+
+    Notes
+    -----
+    Explained in :doc:`/book/01_loss_to_objective` and :doc:`/book/02_gradients`.
 
     Examples
     --------
@@ -51,15 +60,9 @@ class EmpiricalRisk:
     >>> obj = mlopt.EmpiricalRisk(X, y)
     >>> obj.value(np.zeros(2)), obj.gradient(np.zeros(2))
     (2.5, array([-1., -4.]))
-
-    Notes
-    -----
-    Explained in :doc:`/book/01_loss_to_objective` and :doc:`/book/02_gradients`.
-
-    Chapter 1 (*From loss to objective*) and Chapter 2 (*Gradients*).
     """
 
-    def __init__(self, X, y, loss=_losses.squared, regularizer=_regularizers.l2, lam: float = 0.0):
+    def __init__(self, X, y, *, loss=_losses.squared, regularizer=_regularizers.l2, lam: float = 0.0):
         if not isinstance(loss, _losses.Loss):
             raise ValueError(f"loss must be an mlopt.Loss (e.g. mlopt.losses.squared); got {loss!r}")
         if not isinstance(regularizer, _regularizers.Regularizer):
@@ -78,76 +81,45 @@ class EmpiricalRisk:
         self.lam = check_scalar(lam, "lam", low=0.0)
         self.n_samples, self.n_features = X.shape
         self._gram_eigs = None
+        self._unchecked = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_unchecked"] = None  # rebuilt on demand
+        return state
+
+    @property
+    def unchecked(self) -> "UncheckedRisk":
+        """The fast path the solvers use: the same values without checking θ."""
+        if self._unchecked is None:
+            self._unchecked = UncheckedRisk(self)
+        return self._unchecked
+
+    def subset(self, rows) -> "EmpiricalRisk":
+        """The same objective (loss, Ω, λ) on the rows ``rows`` of X and y (copied once)."""
+        rows = np.asarray(rows)
+        return EmpiricalRisk(self.X[rows], self.y[rows], loss=self.loss, regularizer=self.regularizer,
+                             lam=self.lam)
 
     # --- value, gradient, Hessian ------------------------------------------------------------
 
     def _check(self, theta) -> np.ndarray:
         return check_theta(theta, self.n_features)
 
-    def _batch(self, batch):
-        """Rows of the minibatch as (X_B, y_B); ``batch`` is an index array into the samples."""
+    def _batch(self, batch) -> np.ndarray:
         idx = np.asarray(batch)
         if idx.ndim != 1 or idx.size == 0:
             raise ValueError(f"batch must be a non-empty 1-D array of sample indices; got shape {idx.shape}")
         if idx.dtype.kind not in "iu":
             raise ValueError(f"batch must hold integer sample indices; got dtype {idx.dtype}")
-        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
+        if idx.min() < 0 or idx.max() >= self.n_samples:
             raise ValueError(f"batch indices must lie in [0, {self.n_samples}); "
                              f"got values from {idx.min()} to {idx.max()}")
-        return self.X[idx], self.y[idx]
+        return idx
 
     def value(self, theta) -> float:
         """J(θ) = (1/n) Σᵢ ℓ(xᵢᵀθ, yᵢ) + λΩ(θ)."""
-        theta = self._check(theta)
-        return self._value(theta, self.X, self.y)
-
-    def _chunks(self, X):
-        """Row chunks for a fused pass, or None to use whole-array products.
-
-        Memory-mapped data (and in-memory data over ``FUSE_BYTES``) is walked in chunks of about
-        ``CHUNK_BYTES``: z = X_c θ and ℓ'(z) @ X_c read each chunk while it is in the cache, and
-        a memory map is never loaded whole (temporary memory independent of n). Measured on
-        in-memory data of a few hundred MB, whole-array products are as fast or faster
-        (``make bench``), so they are used there.
-        """
-        if X.nbytes <= FUSE_BYTES and not isinstance(X, np.memmap):
-            return None
-        rows = max(64, CHUNK_BYTES // (8 * max(1, X.shape[1])))
-        return range(0, X.shape[0], rows), rows
-
-    def _risk_sums(self, theta, X, y, value=True, grad=True):
-        """(Σᵢ ℓᵢ, Σᵢ ℓ'ᵢ xᵢ) over the rows of X; either may be skipped (None)."""
-        loss = self.loss
-        dz, scale = loss._fast_dz_unscaled, loss._dz_scale  # ℓ' = scale · dz
-        chunks = self._chunks(X)
-        if chunks is None:
-            zv = X @ theta
-            total = float(np.sum(loss._fast_value(zv, y))) if value else None
-            g = None
-            if grad:  # dz may overwrite zv (its own temporary): after the value
-                g = dz(zv, y) @ X
-                if scale != 1.0:
-                    g *= scale
-            return total, g
-        starts, rows = chunks
-        total = 0.0
-        g = np.zeros(X.shape[1]) if grad else None
-        for s in starts:
-            Xc = X[s:s + rows]
-            yc = y[s:s + rows]
-            zc = Xc @ theta
-            if value:
-                total += float(np.sum(loss._fast_value(zc, yc)))
-            if grad:
-                g += dz(zc, yc) @ Xc
-        if grad and scale != 1.0:
-            g *= scale
-        return (total if value else None), g
-
-    def _value(self, theta, X, y) -> float:
-        total, _ = self._risk_sums(theta, X, y, grad=False)
-        risk = total / X.shape[0]
-        return risk + self.lam * self.regularizer.value(theta) if self.lam else risk
+        return self.unchecked.value(self._check(theta))
 
     def gradient(self, theta, batch=None) -> np.ndarray:
         """∇J(θ) = (1/n) Xᵀ ℓ'(Xθ, y) + λ∇Ω(θ).
@@ -158,56 +130,20 @@ class EmpiricalRisk:
         """
         theta = self._check(theta)
         if batch is None:
-            return self._gradient(theta, self.X, self.y)
-        Xb, yb = self._batch(batch)
-        return self._gradient(theta, Xb, yb)
-
-    def _gradient(self, theta, X, y) -> np.ndarray:
-        _, g = self._risk_sums(theta, X, y, value=False)
-        g /= X.shape[0]
-        if self.lam:
-            g += self.lam * self.regularizer.gradient(theta)
-        return g
+            return self.unchecked.gradient(theta)
+        return self.unchecked.minibatch(theta, self._batch(batch))[1]
 
     def value_and_gradient(self, theta):
         """(J(θ), ∇J(θ)) sharing the one product z = Xθ: two passes over X at most."""
-        theta = self._check(theta)
-        return self._value_and_gradient(theta)
-
-    def _value_and_gradient(self, theta):
-        X, y = self.X, self.y
-        total, g = self._risk_sums(theta, X, y)
-        val = total / X.shape[0]
-        g /= X.shape[0]
-        if self.lam:
-            val += self.lam * self.regularizer.value(theta)
-            g += self.lam * self.regularizer.gradient(theta)
-        return val, g
+        return self.unchecked.value_and_gradient(self._check(theta))
 
     def risk(self, theta) -> float:
         """R̂ₙ(θ) = (1/n) Σᵢ ℓ(xᵢᵀθ, yᵢ), the data term alone (no λΩ)."""
-        theta = self._check(theta)
-        total, _ = self._risk_sums(theta, self.X, self.y, grad=False)
-        return total / self.n_samples
-
-    def _risk_value_and_gradient(self, theta):
-        total, g = self._risk_sums(theta, self.X, self.y)
-        return total / self.n_samples, g / self.n_samples
-
-    def risk_smoothness(self) -> float:
-        """A Lipschitz constant of ∇R̂ₙ alone: sup ℓ'' · λ_max(XᵀX/n)."""
-        _, hi = self._curvature_bounds("risk_smoothness()")
-        return float(hi * self.gram_eigenvalues()[-1])
+        return self.unchecked.risk_value(self._check(theta))
 
     def hessian(self, theta) -> np.ndarray:
         """∇²J(θ) = (1/n) Xᵀ diag(ℓ''(Xθ, y)) X + λ∇²Ω(θ), shape (n_features, n_features)."""
-        theta = self._check(theta)
-        X = self.X
-        w = self.loss._fast_dz2(X @ theta, self.y)
-        H = (X.T * w) @ X / self.n_samples
-        if self.lam:
-            H += self.lam * self.regularizer.hessian(theta)
-        return H
+        return self.unchecked.hessian(self._check(theta))
 
     # --- curvature constants ------------------------------------------------------------------
 
@@ -226,6 +162,11 @@ class EmpiricalRisk:
             raise ValueError(f"{what} needs bounds on ℓ'' for the {self.loss.name} loss; pass "
                              "curvature_bounds=(low, high) to Loss.from_sympy")
         return self.loss.curvature_bounds
+
+    def risk_smoothness(self) -> float:
+        """A Lipschitz constant of ∇R̂ₙ alone: sup ℓ'' · λ_max(XᵀX/n)."""
+        _, hi = self._curvature_bounds("risk_smoothness()")
+        return float(hi * self.gram_eigenvalues()[-1])
 
     def smoothness(self) -> float:
         """L, a Lipschitz constant of ∇J of the smooth part: sup ℓ'' · λ_max(XᵀX/n) + λ·2·l2_weight.
@@ -251,6 +192,125 @@ class EmpiricalRisk:
         mu = self.strong_convexity()
         return float(self.smoothness() / mu) if mu > 0 else float("inf")
 
+    def max_sample_smoothness(self) -> float:
+        """max_i L_i = sup ℓ'' · max_i ‖xᵢ‖² + λ·2·l2_weight: the curvature one sample's term can
+        have, which bounds the steps that are safe for any minibatch (Chapter 5)."""
+        _, hi = self._curvature_bounds("max_sample_smoothness()")
+        X = self.X
+        row_sq = max(float(np.max(np.einsum("ij,ij->i", X[s:s + ROW_BLOCK], X[s:s + ROW_BLOCK])))
+                     for s in range(0, X.shape[0], ROW_BLOCK))
+        return float(hi * row_sq + self.lam * self.regularizer.curvature)
+
     def __repr__(self) -> str:
         return (f"EmpiricalRisk(n_samples={self.n_samples}, n_features={self.n_features}, "
                 f"loss={self.loss.name}, regularizer={self.regularizer.name}, lam={self.lam:g})")
+
+
+class UncheckedRisk:
+    """The fast path of an :class:`EmpiricalRisk`, for solvers: the same values, no checks.
+
+    θ must be a finite float64 array of shape (n_features,) (the solver checked θ₀ and keeps its
+    iterates finite); minibatch row indices must be valid. Nothing here converts or copies its
+    arguments, and no method modifies θ.
+
+    Notes
+    -----
+    Explained in :doc:`/book/02_gradients` (the two-pass gradient).
+    """
+
+    def __init__(self, obj: EmpiricalRisk):
+        self.X, self.y, self.n = obj.X, obj.y, obj.n_samples
+        self.kernel = obj.loss.kernel
+        self.lam, self.reg = obj.lam, obj.regularizer
+        X = obj.X
+        if X.nbytes <= FUSE_BYTES and not isinstance(X, np.memmap):
+            self._rows = None
+        else:  # memory maps and huge arrays: row chunks of about CHUNK_BYTES, read once per pass
+            self._rows = max(MIN_CHUNK_ROWS, CHUNK_BYTES // (8 * X.shape[1]))
+
+    def risk_sums(self, theta, value: bool = True, grad: bool = True):
+        """(Σᵢ ℓᵢ, Σᵢ ℓ'ᵢ xᵢ) over all rows; either may be skipped (None)."""
+        X, y, k = self.X, self.y, self.kernel
+        if self._rows is None:
+            return self._sums(theta, X, y, value, grad)
+        total, g = (0.0 if value else None), (np.zeros(X.shape[1]) if grad else None)
+        for s in range(0, X.shape[0], self._rows):
+            t, gc = self._sums(theta, X[s:s + self._rows], y[s:s + self._rows], value, grad, scaled=False)
+            if value:
+                total += t
+            if grad:
+                g += gc
+        if grad and k.scale != 1.0:
+            g *= k.scale
+        return total, g
+
+    def _sums(self, theta, X, y, value, grad, scaled=True):
+        k = self.kernel
+        z = X @ theta
+        if value and grad:
+            total, u = k.sum_and_dz(z, y)
+        else:
+            total = float(np.sum(k.value(z, y))) if value else None
+            u = k.dz(z, y) if grad else None
+        g = None
+        if grad:
+            g = u @ X
+            if scaled and k.scale != 1.0:
+                g *= k.scale
+        return total, g
+
+    def _add_penalty(self, theta, val, g):
+        if self.lam:
+            if val is not None:
+                val += self.lam * self.reg.value(theta)
+            if g is not None:
+                g += self.lam * self.reg.gradient(theta)
+        return val, g
+
+    def value(self, theta) -> float:
+        return self._add_penalty(theta, self.risk_sums(theta, grad=False)[0] / self.n, None)[0]
+
+    def gradient(self, theta) -> np.ndarray:
+        g = self.risk_sums(theta, value=False)[1]
+        g /= self.n
+        return self._add_penalty(theta, None, g)[1]
+
+    def value_and_gradient(self, theta):
+        total, g = self.risk_sums(theta)
+        g /= self.n
+        return self._add_penalty(theta, total / self.n, g)
+
+    def risk_value(self, theta) -> float:
+        """R̂ₙ(θ), without λΩ."""
+        return self.risk_sums(theta, grad=False)[0] / self.n
+
+    def risk_value_and_gradient(self, theta):
+        """(R̂ₙ(θ), ∇R̂ₙ(θ)), without λΩ (the smooth part, for proximal steps)."""
+        total, g = self.risk_sums(theta)
+        g /= self.n
+        return total / self.n, g
+
+    def risk_gradient(self, theta) -> np.ndarray:
+        """∇R̂ₙ(θ), without λΩ."""
+        g = self.risk_sums(theta, value=False)[1]
+        g /= self.n
+        return g
+
+    def minibatch(self, theta, rows):
+        """(J_B(θ), ∇J_B(θ)) on the rows B: the mean loss over B plus λΩ(θ), and its gradient."""
+        Xb, k = self.X[rows], self.kernel
+        total, u = k.sum_and_dz(Xb @ theta, self.y[rows])
+        g = u @ Xb
+        m = Xb.shape[0]
+        g *= k.scale / m       # one scaling of the d-vector, none of the m-vector
+        if self.lam:
+            return total / m + self.lam * self.reg.value(theta), g + self.lam * self.reg.gradient(theta)
+        return total / m, g
+
+    def hessian(self, theta) -> np.ndarray:
+        X = self.X
+        w = self.kernel.dz2(X @ theta, self.y)
+        H = (X.T * w) @ X / self.n
+        if self.lam:
+            H += self.lam * self.reg.hessian(theta)
+        return H

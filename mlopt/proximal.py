@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loop import History, finish, lr_advice
-from ._validation import check_run_options, check_bool, check_scalar, check_theta
+from ._advice import lr_advice
+from ._history import History
+from ._options import check_run_options, resolve_lr
+from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
+from ._validation import check_bool, check_theta
 from .objective import EmpiricalRisk
 
 __all__ = ["proximal_gradient"]
@@ -33,23 +36,29 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
     obj : EmpiricalRisk
         Any loss with known curvature bounds and any regularizer (l1, elastic_net, l2, none).
     theta0 : array_like, shape (n_features,)
+        Starting point (not modified).
     lr : float or "auto", default "auto"
         Step size η; "auto" is 1/L with L = ``obj.risk_smoothness()`` (the smooth part only).
     accelerated : bool, default False
-        FISTA (Beck & Teboulle 2009): extrapolate with weights (sₜ − 1)/sₜ₊₁,
-        sₜ₊₁ = (1 + √(1 + 4sₜ²))/2; rate O(1/t²) instead of O(1/t) on J − J*.
+        FISTA (Beck & Teboulle 2009): the prox step is taken from the extrapolated point
+        yₜ₊₁ = θₜ₊₁ + ((sₜ − 1)/sₜ₊₁)(θₜ₊₁ − θₜ), sₜ₊₁ = (1 + √(1 + 4sₜ²))/2; rate O(1/t²)
+        instead of O(1/t) on J − J*.
     max_iter : int, default 1000
+        Maximum number of prox steps.
     tol : float or None, default 1e-6
-        Stop when the gradient mapping ‖(θₜ − θₜ₊₁)/η‖ ≤ tol.
+        Stop when the gradient mapping at the point the step starts from, ‖(y − prox(y − η∇R̂ₙ(y)))/η‖
+        (y = θ for ISTA), is ≤ tol.
     callback : callable, optional
         ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
         returning True stops.
     record_theta : bool, default False
+        Keep every iterate in ``history["theta"]``.
 
     Returns
     -------
     Result
-        ``history["grad_norm"]`` holds the gradient-mapping norms.
+        ``history["grad_norm"]`` holds the gradient-mapping norms; ``history["n_grad"]`` counts
+        every gradient of R̂ₙ evaluated: one per iteration, ISTA and FISTA alike.
 
     Notes
     -----
@@ -70,68 +79,53 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
     accelerated = check_bool(accelerated, "accelerated")
     max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     L = obj.risk_smoothness() if obj.loss.curvature_bounds is not None else None
-    if isinstance(lr, str):
-        if lr != "auto":
-            raise ValueError(f"lr must be a positive float or 'auto'; got lr={lr!r}")
-        if L is None or L <= 0:
-            raise ValueError("lr='auto' needs a positive risk_smoothness(); pass a float lr")
-        eta = 1.0 / L
-    else:
-        eta = check_scalar(lr, "lr", low=0.0, low_open=True)
-    lam, reg = obj.lam, obj.regularizer
+    smoothness = (lambda: L if L and L > 0 else None)
+    spec = resolve_lr(lr, accept=("auto",), smoothness=smoothness, schedules=False)
+    eta, lam, reg, fast = spec.value, obj.lam, obj.regularizer, obj.unchecked
 
     def J(th):
-        r, _ = obj._risk_value_and_gradient(th)
-        return r + lam * reg.value(th)
+        return fast.risk_value(th) + (lam * reg.value(th) if lam else 0.0)
 
     def prox_step(point):
-        _, g = obj._risk_value_and_gradient(point)
+        g = fast.risk_gradient(point)
         return reg.prox(point - eta * g, eta * lam) if lam else point - eta * g
 
-    hist = History(max_iter + 1, theta.size, record_theta)
-    f = J(theta)
+    hist = History(theta.size, record_theta)
     with np.errstate(over="ignore", invalid="ignore"):
-        nxt = prox_step(theta)
-    gmap = float(np.linalg.norm(theta - nxt) / eta)
-    hist.record(f, gmap, 0.0, 1, theta)
-    n_grad = 1
-    y_pt, s = theta.copy(), 1.0
-    converged, message, diverged = False, "", False
+        f, nxt = J(theta), prox_step(theta)
+    if not (np.isfinite(f) and np.all(np.isfinite(nxt))):
+        raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f})")
+    gmap, n_grad = float(np.linalg.norm(theta - nxt) / eta), 1
+    hist.record(theta, objective=f, grad_norm=gmap, lr=0.0, n_grad=n_grad)
+    limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
+    s = 1.0
+
+    def end(status, detail):
+        return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1,
+                        advice=lambda: lr_advice(eta, L))
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(max_iter + 1):
-            if gmap <= tol:
-                converged = True
-                message = f"converged: gradient mapping {gmap:.3g} <= tol={tol:g} after {t} iterations"
-                break
-            if t == max_iter:
-                break
+        for t in range(max_iter):
+            if tol is not None and gmap <= tol:
+                return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t} iterations")
+            new, new_f = nxt, J(nxt)
+            why = rejected(new_f, new, new, limit, hist.first("objective"))
+            if why:
+                return end("diverged", f"at iteration {t + 1}: {why}")
             if accelerated:
-                new = prox_step(y_pt)
-                n_grad += 1
                 s_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * s * s))
-                y_pt = new + ((s - 1.0) / s_next) * (new - theta)
+                point = new + ((s - 1.0) / s_next) * (new - theta)
                 s = s_next
             else:
-                new = nxt
-            new_f = J(new)
-            if not (np.isfinite(new_f) and np.all(np.isfinite(new))):
-                diverged = True
-                message = (f"diverged at iteration {t + 1}: the objective became non-finite; "
-                           f"{lr_advice(eta, L)}")
-                break
+                point = new
+            if np.array_equal(new, theta) and np.array_equal(point, theta):
+                return end("stalled", f"at iteration {t} the step no longer changes theta "
+                                      f"(gradient mapping {gmap:.3g})")
             theta, f = new, new_f
-            nxt = prox_step(theta)
+            nxt = prox_step(point)
             n_grad += 1
-            gmap = float(np.linalg.norm(theta - nxt) / eta)
-            hist.record(f, gmap, eta, n_grad, theta)
+            gmap = float(np.linalg.norm(point - nxt) / eta)
+            hist.record(theta, objective=f, grad_norm=gmap, lr=eta, n_grad=n_grad)
             if callback is not None and callback(t + 1, theta.copy(), f):
-                return finish(theta, f, hist.n - 1, False, f"stopped by callback after {t + 1} iterations",
-                              hist, warn=False)
-    if converged:
-        return finish(theta, f, hist.n - 1, True, message, hist, warn=False)
-    if not diverged and tol == 0.0:
-        return finish(theta, f, hist.n - 1, False,
-                      f"completed max_iter={max_iter} iterations (no tolerance: tol=None)", hist, warn=False)
-    if not diverged:
-        message = f"max_iter={max_iter} reached with gradient mapping {gmap:.3g} > tol={tol:g}; increase max_iter"
-    return finish(theta, f, hist.n - 1, False, message, hist, warn=True)
+                return end("callback", f"stopped after {t + 1} iterations")
+    return end(*budget_end(tol, gmap, max_iter, name="gradient mapping"))

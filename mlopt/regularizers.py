@@ -28,8 +28,20 @@ __all__ = ["Regularizer", "l2", "l1", "elastic_net", "none", "soft_threshold"]
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
     """sign(v) · max(abs(v) − t, 0), the proximal operator of t‖·‖₁.
 
+    Parameters
+    ----------
+    v : array_like
+        The point.
+    t : float >= 0
+        The threshold.
+
+    Returns
+    -------
+    ndarray
+
     Explained in :doc:`/book/04_regularization`.
     """
+    t = check_scalar(t, "t", low=0.0)
     v = np.asarray(v, dtype=np.float64)
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 

@@ -6,11 +6,18 @@
     \\quad\\Longleftrightarrow\\quad (X^\\top X/n + \\lambda I)\\,\\hat\\theta = X^\\top y/n.
 
 Solved by a Cholesky factorization of the d×d system (or, when n < d, of the n×n system of
-θ = Xᵀα, (XXᵀ/n + λI)α = y/n); for λ = 0 by least squares (SVD), which returns the minimum-norm
-minimizer when XᵀX is singular. Never by an explicit inverse.
+θ = Xᵀα, (XXᵀ/n + λI)α = y/n). When that system is numerically singular (λ at round-off level
+relative to XᵀX/n, as with duplicated columns and a tiny λ), Cholesky may "succeed" with an
+inaccurate answer, so its pivots are checked: a pivot ratio above ``PIVOT_RATIO`` (a condition
+number above about 1/√eps) sends the problem to the SVD of X, where singular values at round-off
+level count as zero (minimum norm), exactly as ``lstsq`` does for λ = 0. Data whose entries are
+beyond 1e100 are rescaled by powers of two first, so XᵀX cannot overflow. Never an explicit
+inverse.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -18,10 +25,39 @@ from ._validation import as_float_array, check_scalar
 
 __all__ = ["ridge"]
 
+#: Largest accepted ratio of Cholesky pivots, max diag(C) / min diag(C) (its square bounds the
+#: condition number from below): beyond it the normal equations lose more than half the digits.
+PIVOT_RATIO = 1e4
+#: X or y with an entry larger than this is rescaled before forming XᵀX and Xᵀy.
+RESCALE_AT = 1e100
+
 
 def _cholesky_solve(A, b):
-    c = np.linalg.cholesky(A)
+    """A⁻¹b by Cholesky, or None when A is not numerically positive definite."""
+    if not np.all(np.isfinite(A)):
+        return None
+    try:
+        c = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return None
+    pivots = np.abs(np.diagonal(c))
+    if not pivots.min() > 0 or pivots.max() / pivots.min() > PIVOT_RATIO:
+        return None
     return np.linalg.solve(c.T, np.linalg.solve(c, b))
+
+
+def _svd_solve(X, y, lam):
+    """The ridge (or, λ = 0, minimum-norm least-squares) solution from the SVD of X, with
+    singular values below max(n, d)·eps·s_max treated as zero."""
+    n = X.shape[0]
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = s > max(X.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
+    s, U, Vt = s[keep], U[:, keep], Vt[keep]
+    return Vt.T @ (s / (s * s + n * lam) * (U.T @ y))
+
+
+def _power_of_two(value: float) -> float:
+    return 2.0 ** math.floor(math.log2(value)) if value > 0 else 1.0
 
 
 def ridge(X, y, lam: float) -> np.ndarray:
@@ -30,19 +66,24 @@ def ridge(X, y, lam: float) -> np.ndarray:
     Parameters
     ----------
     X : array_like, shape (n_samples, n_features)
+        The data matrix.
     y : array_like, shape (n_samples,)
+        The targets.
     lam : float
         λ ≥ 0. With λ = 0 the least-squares solution of minimum norm.
 
     Returns
     -------
     ndarray, shape (n_features,)
+        A closed form, not a :class:`~mlopt.Result` (like scikit-learn's ``ridge_regression``).
 
     Notes
     -----
     Explained in :doc:`/book/04_regularization`.
 
     scikit-learn's ``Ridge(alpha)`` minimizes ‖Xθ − y‖² + alpha‖θ‖², so ``alpha = n·lam``.
+    Equal columns of X get equal weights (the SVD path's minimum norm), also for λ at round-off
+    level.
 
     Examples
     --------
@@ -56,19 +97,35 @@ def ridge(X, y, lam: float) -> np.ndarray:
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one entry per row of X: X has {X.shape[0]} rows, y has shape {y.shape}")
     lam = check_scalar(lam, "lam", low=0.0)
+    # Huge data would overflow in XᵀX or Xᵀy: rescale by powers of two (exact). With X = a·X' and
+    # y = b·y', θ = (b/a)·θ' where θ' solves the problem for (X', y', λ/a²). (Tiny data needs
+    # nothing: XᵀX/n + λI stays well defined, and what underflows is below λ's resolution.)
+    a = _power_of_two(float(np.max(np.abs(X)))) if np.max(np.abs(X)) > RESCALE_AT else 1.0
+    b = _power_of_two(float(np.max(np.abs(y)))) if np.max(np.abs(y)) > RESCALE_AT else 1.0
+    if a != 1.0 or b != 1.0:
+        X, y, lam = X / a, y / b, lam / (a * a)
+    theta = _solve(X, y, lam)
+    if a != 1.0 or b != 1.0:
+        theta = theta * (b / a)
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("ridge: the solution overflows float64 for this X, y and lam (its entries are "
+                         "beyond 1e308); rescale X or y")
+    return theta
+
+
+def _solve(X, y, lam):
     n, d = X.shape
     if lam == 0.0:
         return np.linalg.lstsq(X, y, rcond=None)[0]
-    try:
-        if n >= d:
-            A = X.T @ X
-            A /= n
-            A.flat[:: d + 1] += lam
-            return _cholesky_solve(A, X.T @ y / n)
+    if n >= d:
+        A = X.T @ X
+        A /= n
+        A.flat[:: d + 1] += lam
+        theta = _cholesky_solve(A, X.T @ y / n)
+    else:
         K = X @ X.T
         K /= n
         K.flat[:: n + 1] += lam
-        return X.T @ _cholesky_solve(K, y / n)
-    except np.linalg.LinAlgError:  # λ below round-off relative to ‖X‖²: fall back to SVD
-        U, s, Vt = np.linalg.svd(X, full_matrices=False)
-        return Vt.T @ (s / (s * s + n * lam) * (U.T @ y))
+        alpha = _cholesky_solve(K, y / n)
+        theta = None if alpha is None else X.T @ alpha
+    return theta if theta is not None else _svd_solve(X, y, lam)

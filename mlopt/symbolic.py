@@ -17,6 +17,23 @@ from ._validation import as_float_array, check_callable, check_scalar
 __all__ = ["SymbolicFunction", "check_gradient"]
 
 
+#: Functions whose presence in a derivative means the expression is not twice differentiable
+#: everywhere (|x|, sign, max, steps) or has no closed-form derivative.
+_NON_SMOOTH = (sp.Abs, sp.sign, sp.DiracDelta, sp.Heaviside, sp.Max, sp.Min, sp.Derivative, sp.Subs)
+
+
+def _check_differentiable(expr, gradient, hessian) -> None:
+    """Refuse, at construction, an expression whose gradient or Hessian SymPy cannot give in
+    closed form or that is not differentiable everywhere (e.g. Abs)."""
+    for order, parts in (("gradient", gradient), ("Hessian", list(hessian))):
+        for part in parts:
+            bad = sorted({type(a).__name__ for a in sp.preorder_traversal(part) if isinstance(a, _NON_SMOOTH)})
+            if bad:
+                what = ", ".join(bad)
+                raise ValueError(f"expr must be twice differentiable everywhere; its {order} contains "
+                                 f"{what} (from {expr}): use a smooth expression, e.g. sqrt(x**2 + c) for Abs(x)")
+
+
 class SymbolicFunction:
     """f(θ) given by a SymPy expression in ``variables``, with SymPy gradient and Hessian.
 
@@ -67,6 +84,7 @@ class SymbolicFunction:
         self.n_features = len(variables)
         self.gradient_expr = [sp.diff(expr, v) for v in variables]
         self.hessian_expr = sp.hessian(expr, variables)
+        _check_differentiable(expr, self.gradient_expr, self.hessian_expr)
         self._f = sp.lambdify(variables, expr, modules="numpy")
         self._g = [sp.lambdify(variables, e, modules="numpy") for e in self.gradient_expr]
         k = self.n_features
@@ -108,7 +126,7 @@ class SymbolicFunction:
         return f"SymbolicFunction({self.expr}, variables={self.variables})"
 
 
-def check_gradient(fun: Callable, grad, theta, eps: float = 1e-6) -> float:
+def check_gradient(fun: Callable, grad, theta, *, eps: float = 1e-6) -> float:
     """Relative error of a gradient against central finite differences.
 
     .. math::
@@ -119,7 +137,8 @@ def check_gradient(fun: Callable, grad, theta, eps: float = 1e-6) -> float:
 
     (0 when both are zero). Central differences have truncation error O(h²) and round-off error
     O(ε_machine / h): about 1e-8 relative error is what a correct gradient shows at the default step;
-    a wrong one shows O(1).
+    a wrong one shows O(1). (SciPy's ``check_grad`` returns the absolute norm of the difference
+    with forward differences; the relative, central version here is easier to read.)
 
     Parameters
     ----------
@@ -153,6 +172,9 @@ def check_gradient(fun: Callable, grad, theta, eps: float = 1e-6) -> float:
     g = np.asarray(grad(theta) if callable(grad) else grad, dtype=np.float64)
     if g.shape != theta.shape:
         raise ValueError(f"grad must have the shape of theta {theta.shape}; got shape {g.shape}")
+    f0 = np.asarray(fun(theta))
+    if f0.ndim != 0 and f0.size != 1:
+        raise ValueError(f"fun must return a scalar (the objective value); got an array of shape {f0.shape}")
     fd = np.empty_like(theta)
     for i in range(theta.size):
         h = eps * max(1.0, abs(theta[i]))

@@ -296,14 +296,41 @@ def test_huber_bad_delta(delta):
         losses.huber(delta)
 
 
-def test_fast_paths_agree_with_the_public_functions():
+def _custom_losses():
+    import sympy as sp
+
+    zz, yy = sp.symbols("z y", real=True)
+    return [losses.Loss.from_sympy(e, zz, yy, name=str(e)) for e in
+            ((zz + yy) ** 2, (zz - 2 * yy) ** 2, 2 * (zz - yy) ** 2 + zz ** 2, (zz - yy) ** 2 / 2,
+             sp.log(sp.cosh(zz - yy)), (zz - yy) ** 4)]
+
+
+@pytest.mark.parametrize("loss", [losses.squared, losses.logistic, losses.huber(1.0), losses.huber(0.3)]
+                         + _custom_losses(), ids=lambda l: l.name)
+def test_kernel_agrees_with_the_public_functions(loss):
+    # the fast path of every kind (affine in-place derivatives with ratios -1, 1, -2 and none, the
+    # shared square, the generic pair) against the checked functions
     rng = np.random.default_rng(3)
     zv = rng.standard_normal(50) * 5
     yv = (rng.random(50) < 0.5).astype(float)
-    for loss in (losses.squared, losses.logistic, losses.huber(1.0), losses.huber(0.3)):
-        np.testing.assert_allclose(loss._fast_value(zv, yv), loss.value(zv, yv), rtol=1e-13, atol=1e-15)
-        np.testing.assert_allclose(loss._fast_dz(zv, yv), loss.dz(zv, yv), rtol=1e-13, atol=1e-15)
-        np.testing.assert_allclose(loss._fast_dz2(zv, yv), loss.dz2(zv, yv), rtol=1e-13, atol=1e-15)
+    k = loss.kernel
+    np.testing.assert_allclose(k.value(zv.copy(), yv), loss.value(zv, yv), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(k.scale * k.dz(zv.copy(), yv), loss.dz(zv, yv), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(k.dz2(zv.copy(), yv), loss.dz2(zv, yv), rtol=1e-13, atol=1e-15)
+    total, u = k.sum_and_dz(zv.copy(), yv)
+    np.testing.assert_allclose(total, loss.value(zv, yv).sum(), rtol=1e-13)
+    np.testing.assert_allclose(k.scale * u, loss.dz(zv, yv), rtol=1e-13, atol=1e-13)
+
+
+def test_losses_pickle():
+    import pickle
+
+    zv, yv = np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 1.0])
+    for loss in [losses.squared, losses.logistic, losses.huber(0.7)] + _custom_losses():
+        back = pickle.loads(pickle.dumps(loss))
+        assert back.expr == loss.expr and back.name == loss.name
+        np.testing.assert_array_equal(back.value(zv, yv), loss.value(zv, yv))
+        np.testing.assert_array_equal(back.dz(zv, yv), loss.dz(zv, yv))
 
 
 def test_from_sympy_with_plain_symbols_treats_them_as_real():

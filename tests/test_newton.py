@@ -155,18 +155,33 @@ def test_bad_theta0_and_objective(diabetes):
         def gradient(self, t):
             return 2 * t
 
-    with pytest.raises(ValueError, match="obj must have a hessian"):
+    with pytest.raises(ValueError, match=r"obj must have value\(theta\), gradient\(theta\) and hessian\(theta\)"):
         mlopt.newton(NoHessian(), np.ones(2))
 
 
-def test_newton_stops_when_the_step_no_longer_moves():
-    import sympy as sp
-
+def test_pure_newton_that_blows_up_is_reported_as_diverged():
+    # sqrt(1 + x²): the pure Newton step maps x to -x³, so 1.5 -> -3.4 -> 38 -> -5.6e4 ...: the run
+    # stops once J has grown 1e10-fold and says "diverged", with the advice it can follow
     x = sp.Symbol("x", real=True)
     f = mlopt.SymbolicFunction(sp.sqrt(1 + x ** 2), [x])
-    with pytest.warns(mlopt.ConvergenceWarning, match="no longer changes theta"):
-        res = mlopt.newton(f, np.array([1.5]), line_search=False, max_iter=20)
-    assert res.n_iter < 20 and not res.converged
+    with pytest.warns(mlopt.ConvergenceWarning, match="diverged"):
+        res = mlopt.newton(f, np.array([1.5]), line_search=False, max_iter=20, record_theta=True)
+    assert res.status == "diverged" and res.n_iter < 20 and not res.converged
+    assert "line_search=True" in res.message
+    np.testing.assert_allclose(res.history["theta"][1:4, 0], [-1.5 ** 3, 1.5 ** 9, -1.5 ** 27], rtol=1e-12)
+    assert np.isfinite(res.objective) and res.objective <= 1e10 * res.history["objective"][0]
+    # with the line search the same start converges
+    assert mlopt.newton(f, np.array([1.5])).converged
+
+
+def test_newton_stops_when_the_step_no_longer_moves():
+    # a flat direction at round-off: J(θ) = (θ₀ − 1)⁴ near 1 + 1e-6 gives steps too small to
+    # change θ in float64 before ||grad|| reaches a tiny tol
+    x = sp.Symbol("x", real=True)
+    f = mlopt.SymbolicFunction((x - 1) ** 4, [x])
+    with pytest.warns(mlopt.ConvergenceWarning, match="stalled"):
+        res = mlopt.newton(f, np.array([2.0]), line_search=False, tol=1e-300, max_iter=2000)
+    assert res.status == "stalled" and res.n_iter < 2000
 
 
 def test_newton_stops_as_stalled_at_the_noise_floor(breast_cancer):

@@ -381,3 +381,23 @@ def test_bad_batch(batch, match):
     obj = mlopt.EmpiricalRisk(X, y)
     with pytest.raises(ValueError, match=match):
         obj.gradient(np.zeros(3), batch=batch)
+
+
+def test_fused_chunked_gradient_matches_the_whole_array_formula(monkeypatch):
+    # Data above FUSE_BYTES is walked in row chunks: same value and gradient up to round-off.
+    from mlopt import objective
+
+    monkeypatch.setattr(objective, "FUSE_BYTES", 2**20)
+    monkeypatch.setattr(objective, "CHUNK_BYTES", 2**16)
+    rng = np.random.default_rng(8)
+    n, d = objective.FUSE_BYTES // (8 * 20) + 1000, 20
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    theta = rng.standard_normal(d)
+    obj = mlopt.EmpiricalRisk(X, y, lam=0.3)
+    assert obj.unchecked._rows is not None   # the chunked path
+    r = X @ theta - y
+    np.testing.assert_allclose(obj.value(theta), np.mean(r * r) + 0.3 * theta @ theta, rtol=1e-12)
+    np.testing.assert_allclose(obj.gradient(theta), 2 * r @ X / n + 0.6 * theta, rtol=1e-10, atol=1e-12)
+    v, g = obj.value_and_gradient(theta)
+    np.testing.assert_allclose(g, obj.gradient(theta), rtol=1e-14)

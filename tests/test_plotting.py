@@ -223,10 +223,6 @@ def test_animate_path_bad_max_frames(bowl, runs):
         plotting.animate_path(bowl, runs["gd"], (-2, 2), (-1, 1), max_frames=1)
 
 
-def test_lazy_import():
-    assert mlopt.plotting is plotting
-
-
 def test_convergence_by_epoch_and_with_a_diverged_run():
     import warnings
 
@@ -235,7 +231,7 @@ def test_convergence_by_epoch_and_with_a_diverged_run():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mlopt.ConvergenceWarning)
         bad = mlopt.gradient_descent(obj, np.zeros(5), lr=5 / obj.smoothness(), max_iter=400)
-    good = mlopt.sgd(obj, np.zeros(5), lr=0.01, epochs=3, rng=0)
+    good = mlopt.sgd(obj, np.zeros(5), lr=0.01, epochs=3, rng=0, record="exact")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # drawing must not overflow
         ax = mlopt.plotting.plot_convergence({"diverged": bad}, f_star=0.0)

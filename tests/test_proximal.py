@@ -73,8 +73,10 @@ def test_divergence_and_bad_input(diabetes):
     assert not res.converged and np.all(np.isfinite(res.theta))
     with pytest.raises(ValueError, match="lr must be > 0"):
         mlopt.proximal_gradient(obj, np.zeros(10), lr=0.0)
-    with pytest.raises(ValueError, match="lr must be a positive float or 'auto'"):
+    with pytest.raises(ValueError, match="lr must be a positive float or 'auto'; got lr='backtracking'"):
         mlopt.proximal_gradient(obj, np.zeros(10), lr="backtracking")
+    assert "backtracking" not in res.message   # advice names only what proximal_gradient accepts
+    assert res.status == "diverged" and "2/L" in res.message
     with pytest.raises(ValueError, match=r"theta0 must have shape \(10,\)"):
         mlopt.proximal_gradient(obj, np.zeros(2))
     with pytest.raises(ValueError, match="obj must be an mlopt.EmpiricalRisk"):

@@ -170,7 +170,9 @@ def test_rng_generator_is_used_not_global_state(diabetes_ridge):
 def test_history_per_epoch_and_per_step(diabetes_ridge):
     obj, _, _ = diabetes_ridge
     n = obj.n_samples
-    res = mlopt.sgd(obj, np.zeros(obj.n_features), batch_size=50, epochs=4, rng=0, record_theta=True)
+    res = mlopt.sgd(obj, np.zeros(obj.n_features), batch_size=50, epochs=4, rng=0, record_theta=True,
+                    record="exact")
+    assert res.history_kind == "exact"
     h = res.history
     lengths = {k: len(v) for k, v in h.items()}
     assert set(lengths.values()) == {5}, lengths
@@ -181,10 +183,46 @@ def test_history_per_epoch_and_per_step(diabetes_ridge):
     np.testing.assert_allclose(h["n_grad"], np.arange(5), rtol=1e-12)   # one epoch = one full gradient
     assert np.all(np.diff(h["time"]) >= 0)
     assert h["objective"][0] == pytest.approx(obj.value(np.zeros(obj.n_features)), rel=1e-12)
+    for k in range(5):   # exact values at the recorded points
+        assert h["objective"][k] == pytest.approx(obj.value(h["theta"][k]), rel=1e-12)
+    assert res.objective == h["objective"][-1]
     step = mlopt.sgd(obj, np.zeros(obj.n_features), batch_size=50, epochs=2, rng=0, record="step")
     assert len(step.history["objective"]) == 2 * steps_per_epoch + 1
     assert np.all(np.diff(step.history["n_grad"]) > 0)
     assert "theta" not in step.history
+
+
+def test_default_history_is_the_epoch_mean_of_the_minibatch_objectives(diabetes_ridge):
+    # record="epoch" (default): no extra pass over the data; entry 0 is the first minibatch at θ₀,
+    # entry k the mean over epoch k of the minibatch objectives J_B(θₜ) (weighted by |B|) and
+    # the norm of the mean minibatch gradient. Recomputed here from the same sample order.
+    obj, _, _ = diabetes_ridge
+    B, lr = 50, 0.01
+    res = mlopt.sgd(obj, np.zeros(obj.n_features), lr=lr, batch_size=B, epochs=3, rng=0)
+    assert res.history_kind == "estimate"
+    rng = np.random.default_rng(0)
+    theta = np.zeros(obj.n_features)
+    means, norms, first = [], [], None
+    for _ in range(3):
+        order = rng.permutation(obj.n_samples)
+        vals, grads, sizes = [], [], []
+        for s in range(0, obj.n_samples, B):
+            idx = order[s:s + B]
+            g = obj.gradient(theta, batch=idx)
+            r = obj.X[idx] @ theta - obj.y[idx]
+            vals.append(np.mean(r * r) + obj.lam * theta @ theta)
+            grads.append(g)
+            sizes.append(idx.size)
+            first = (vals[0], np.linalg.norm(g)) if first is None else first
+            theta = theta - lr * g
+        means.append(np.dot(vals, sizes) / sum(sizes))
+        norms.append(np.linalg.norm(np.mean(grads, axis=0)))
+    h = res.history
+    np.testing.assert_allclose(h["objective"], [first[0]] + means, rtol=1e-12)
+    np.testing.assert_allclose(h["grad_norm"], [first[1]] + norms, rtol=1e-12)
+    np.testing.assert_allclose(res.theta, theta, rtol=1e-12)
+    # Result.objective is J of the returned θ, exact, computed when read
+    assert res.objective == pytest.approx(obj.value(res.theta), rel=1e-14)
 
 
 def test_schedule_is_counted_in_updates(diabetes_ridge):
@@ -243,7 +281,8 @@ def test_memmap_data_gives_the_same_run_as_in_memory(tmp_path, diabetes):
 
 @pytest.mark.parametrize("n,batch_size,block", [(10, 3, None), (10, 3, 4), (200, 7, 64), (64, 8, 64), (5, 5, 2)])
 def test_epoch_visits_every_sample_once(n, batch_size, block):
-    from mlopt.stochastic import _epoch_batches, _steps_per_epoch
+    from mlopt._sampling import epoch_batches as _epoch_batches
+    from mlopt._sampling import steps_per_epoch as _steps_per_epoch
 
     batches = list(_epoch_batches(np.random.default_rng(0), n, batch_size, block))
     assert len(batches) == _steps_per_epoch(n, batch_size, block)
@@ -320,7 +359,7 @@ def test_no_warning_without_a_stopping_criterion(diabetes_ridge):
     ({"n_iter_no_change": 0}, "n_iter_no_change must be >= 1"),
     ({"early_stopping": True}, "early_stopping=True needs a tol"),
     ({"validation_fraction": 1.0, "early_stopping": True, "tol": 1e-3}, "validation_fraction must be < 1"),
-    ({"record": "batch"}, "record must be 'epoch' or 'step'"),
+    ({"record": "batch"}, "record must be one of \\('epoch', 'exact', 'step'\\)"),
     ({"shuffle": "none"}, "shuffle must be 'auto', 'rows' or 'blocks'"),
     ({"average": -1}, "average must be >= 0"),
     ({"callback": 3}, "callback must be callable"),

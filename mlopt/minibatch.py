@@ -1,0 +1,335 @@
+"""The minibatch driver: any update rule, run over shuffled minibatches for a number of epochs.
+
+Each epoch visits every training sample once, in an order drawn from ``rng``, in minibatches Bₜ
+of ``batch_size`` rows; the minibatch gradient
+
+.. math::
+
+    g_t = \\frac{1}{|B_t|} \\sum_{i \\in B_t} \\nabla \\ell_i(\\theta_t) + \\lambda \\nabla\\Omega(\\theta_t)
+
+is an unbiased estimate of ∇J(θₜ), and the rule (:mod:`mlopt.update_rules`) turns it into the
+step. :func:`mlopt.sgd`, :func:`mlopt.adagrad`, :func:`mlopt.rmsprop`, :func:`mlopt.adam` and
+:func:`mlopt.adamw` are this driver with one rule each.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from . import _sampling
+from ._history import History
+from ._options import adapt_callback, check_rng, check_tol, resolve_lr
+from ._stop import DIVERGENCE_FACTOR, conclude, non_finite
+from ._validation import check_bool, check_scalar, check_theta
+from .objective import EmpiricalRisk
+
+__all__ = ["minibatch_descent"]
+
+RECORDS = ("epoch", "exact", "step")
+
+
+def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epochs: int = 10,
+                      average=False, tol=None, n_iter_no_change: int = 5, early_stopping: bool = False,
+                      validation_fraction: float = 0.1, record: str = "epoch", record_theta: bool = False,
+                      rng=None, callback=None, progress: bool = False, shuffle: str = "auto"):
+    """Minimize ``obj`` with an update rule over shuffled minibatches.
+
+    Parameters
+    ----------
+    obj : EmpiricalRisk
+        The objective; its X may be a float64 ``numpy.memmap`` (minibatches index into it).
+    theta0 : array_like, shape (n_features,)
+        Starting point (not modified).
+    rule : UpdateRule
+        ``init(theta) -> state`` and ``update(grad, state, theta, lr, t) -> (step, state)``, e.g.
+        ``mlopt.update_rules.Adam()`` (see :mod:`mlopt.update_rules`).
+    lr : float or callable, default 0.01
+        Constant step size, or a schedule ``step -> lr`` from :mod:`mlopt.schedules` (steps count
+        updates from 0).
+    batch_size : int, default 32
+        Rows per minibatch, 1 ≤ batch_size ≤ n (the last minibatch of an epoch may be smaller).
+    epochs : int, default 10
+        Passes over the training samples.
+    average : bool or int, default False
+        Return (and record) the Polyak–Ruppert average of the iterates, from update 0 (True) or
+        from the given update.
+    tol : float or None, default None
+        Stop when the recorded objective (or, with ``early_stopping``, the validation loss) has
+        not improved on the best so far by at least ``tol`` for ``n_iter_no_change`` consecutive
+        epochs (scikit-learn's rule). None runs every epoch.
+    n_iter_no_change : int, default 5
+        The patience of ``tol``, in epochs.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the samples (drawn from ``rng``), train on the rest,
+        stop on the validation loss (mean loss, no regularizer) and return the iterate with the
+        best validation loss. Needs ``tol``.
+    validation_fraction : float in (0, 1), default 0.1
+        The share of samples held out by ``early_stopping``.
+    record : {"epoch", "exact", "step"}, default "epoch"
+        What ``history`` holds. "epoch": after each epoch, the running means of the minibatch
+        objectives and gradients seen in it (estimates of J and ∇J at no extra pass over the
+        data; entry 0 is the first minibatch at θ₀), ``history_kind="estimate"``. "exact": J and
+        ‖∇J‖ over the training samples at θ₀ and after each epoch (one pass each). "step": the
+        exact values after every update (a pass per update: for small problems and pictures).
+    record_theta : bool, default False
+        Keep the recorded points in ``history["theta"]``.
+    rng : None, int or numpy.random.Generator
+        Source of the sample orders; the same seed gives a bitwise-identical run.
+    callback : callable, optional
+        ``callback(epoch, theta, objective)`` after each epoch (or ``callback(theta)``);
+        returning True stops the run.
+    progress : bool, default False
+        Show a tqdm progress bar over epochs (if tqdm is installed).
+    shuffle : {"auto", "rows", "blocks"}, default "auto"
+        How an epoch orders the samples: "rows", one uniformly random permutation; "blocks",
+        blocks of 65,536 consecutive rows in random order with the rows of each block shuffled
+        (index memory and disk access of an epoch independent of n); "auto": "blocks" for a
+        ``numpy.memmap`` X, "rows" otherwise.
+
+    Returns
+    -------
+    Result
+        ``history`` has "objective", "grad_norm", "lr", "time", "n_grad" (gradient evaluations in
+        full-gradient units: a minibatch of B rows counts B/n), "epoch" (fractional with
+        ``record="step"``) and "val_loss" with ``early_stopping``. ``Result.objective`` is J of
+        the returned θ (over all samples), computed when first read if no record holds it.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the iterates diverge (the run stops and returns the last finite iterate; the
+        status is "diverged") or when ``tol`` is set and the epochs run out.
+
+    Notes
+    -----
+    Explained in :doc:`/book/05_stochastic`.
+
+    Examples
+    --------
+    >>> import numpy as np, mlopt
+    >>> X, y, _ = mlopt.datasets.make_regression(1000, 5, noise=0.1, rng=0)
+    >>> obj = mlopt.EmpiricalRisk(X, y, lam=0.01)
+    >>> res = mlopt.minibatch_descent(obj, np.zeros(5), mlopt.update_rules.Adam(), lr=0.05, epochs=30, rng=0)
+    >>> res.status, bool(np.linalg.norm(res.theta - mlopt.ridge(X, y, 0.01)) < 0.05)
+    ('completed', True)
+    """
+    if not isinstance(obj, EmpiricalRisk):
+        raise ValueError(f"obj must be an mlopt.EmpiricalRisk (stochastic methods sample its rows); "
+                         f"got {type(obj).__name__}")
+    if not (callable(getattr(rule, "init", None)) and callable(getattr(rule, "update", None))):
+        raise ValueError(f"rule must have init(theta) and update(grad, state, theta, lr, t) methods "
+                         f"(e.g. mlopt.update_rules.Adam()); got {rule!r}")
+    options = dict(
+        theta0=check_theta(theta0, obj.n_features, "theta0"),
+        lr=resolve_lr(lr),
+        batch_size=check_scalar(batch_size, "batch_size", low=1, integer=True),
+        epochs=check_scalar(epochs, "epochs", low=1, integer=True),
+        average=_check_average(average),
+        tol=check_tol(tol),
+        n_iter_no_change=check_scalar(n_iter_no_change, "n_iter_no_change", low=1, integer=True),
+        early_stopping=check_bool(early_stopping, "early_stopping"),
+        validation_fraction=check_scalar(validation_fraction, "validation_fraction", low=0.0, high=1.0,
+                                         low_open=True, high_open=True),
+        record=record, record_theta=check_bool(record_theta, "record_theta"),
+        rng=check_rng(rng), callback=adapt_callback(callback), progress=check_bool(progress, "progress"),
+        shuffle=shuffle)
+    if options["batch_size"] > obj.n_samples:
+        raise ValueError(f"batch_size must be <= n_samples={obj.n_samples}; got batch_size={batch_size}")
+    if record not in RECORDS:
+        raise ValueError(f"record must be one of {RECORDS}; got record={record!r}")
+    if shuffle not in ("auto", "rows", "blocks"):
+        raise ValueError(f"shuffle must be 'auto', 'rows' or 'blocks'; got shuffle={shuffle!r}")
+    if options["early_stopping"] and options["tol"] is None:
+        raise ValueError("early_stopping=True needs a tol (e.g. tol=1e-4); got tol=None")
+    return _MinibatchRun(obj, rule, **options).run()
+
+
+def _check_average(average):
+    if isinstance(average, (bool, np.bool_)):
+        return 0 if average else None
+    return check_scalar(average, "average", low=0, integer=True)
+
+
+def _progress_bar(enabled, total, desc):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        warnings.warn("progress=True needs tqdm (pip install tqdm); running without a progress bar",
+                      stacklevel=5)
+        return None
+    return tqdm(total=total, desc=desc, unit="epoch", leave=False)
+
+
+class _MinibatchRun:
+    """One run of :func:`minibatch_descent` (arguments already checked)."""
+
+    def __init__(self, obj, rule, *, theta0, lr, batch_size, epochs, average, tol, n_iter_no_change,
+                 early_stopping, validation_fraction, record, record_theta, rng, callback, progress,
+                 shuffle):
+        self.obj, self.rule, self.lr, self.rng = obj, rule, lr, rng
+        self.epochs, self.tol, self.patience, self.callback = epochs, tol, n_iter_no_change, callback
+        self.record, self.progress, self.batch_size = record, progress, batch_size
+        self.train, self.val = obj, None
+        if early_stopping:
+            train_rows, val_rows = _sampling.validation_split(rng, obj.n_samples, validation_fraction)
+            self.train, self.val = obj.subset(train_rows), obj.subset(val_rows)  # O(n) copies
+        self.n = self.train.n_samples
+        if batch_size > self.n:
+            raise ValueError(f"batch_size must be <= the number of training samples {self.n}; "
+                             f"got batch_size={batch_size}")
+        self.block = _sampling.shuffle_block(shuffle, obj.X)
+        self.fast = self.train.unchecked
+        self.theta = theta0.copy()
+        self.state = rule.init(self.theta)
+        self.avg_start, self.theta_avg, self.n_avg = average, None, 0
+        if average is not None:
+            self.theta_avg = self.theta.copy()
+        extra = ("epoch",) + (("val_loss",) if early_stopping else ())
+        self.hist = History(theta0.size, record_theta, extra)
+        self.t, self.n_grad, self.eta = 0, 0.0, 0.0
+        self.best, self.best_theta, self.no_improve = math.inf, None, 0
+        self.last_good, self.f0 = self.theta.copy(), None
+
+    def point(self):
+        """The iterate the run returns: the average once averaging has begun."""
+        return self.theta_avg if self.n_avg else self.theta
+
+    def _record(self, objective, grad_norm, epoch):
+        p = self.point()
+        values = dict(objective=objective, grad_norm=grad_norm, lr=self.eta, n_grad=self.n_grad, epoch=epoch)
+        if self.val is not None:
+            values["val_loss"] = self.val.unchecked.risk_value(p)
+        self.hist.record(p, **values)
+        return objective
+
+    def _record_exact(self, epoch):
+        f, g = self.fast.value_and_gradient(self.point())
+        return self._record(f, float(np.linalg.norm(g)), epoch)
+
+    def run(self):
+        if self.record != "epoch":
+            self.f0 = self._record_exact(0.0)
+            if not math.isfinite(self.f0):
+                raise ValueError("theta0 gives a non-finite objective; choose another starting point")
+        bar = _progress_bar(self.progress, self.epochs, getattr(self.rule, "name", "minibatch"))
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for epoch in range(1, self.epochs + 1):
+                    stop = self._epoch(epoch) or self._after_epoch(epoch)
+                    if bar is not None:
+                        bar.update(1)
+                    if stop:
+                        return self._finish(*stop)
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.tol is None:
+            return self._finish("completed", f"epochs={self.epochs} ({self.t} updates), no stopping "
+                                             "criterion (tol=None)")
+        what = "validation loss" if self.val is not None else "objective"
+        return self._finish("max_iter", f"epochs={self.epochs} ran out before the {what} stopped improving "
+                                        f"by tol={self.tol:g}; increase epochs")
+
+    def _epoch(self, epoch):
+        """One pass over the training rows; a stop reason when the iterates diverge."""
+        fast, rule, state, theta, lr = self.fast, self.rule, self.state, self.theta, self.lr
+        const = lr.schedule is None
+        eta = lr.value if const else self.eta
+        t, per_step, avg_start = self.t, self.record == "step", self.avg_start
+        limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0) if self.f0 is not None else math.inf
+        loss_sum, grad_sum, batches, seen, step = 0.0, np.zeros_like(theta), 0, 0, None
+        frac = 1.0 / self.n
+        for idx in _sampling.epoch_batches(self.rng, self.n, self.batch_size, self.block):
+            value, g = fast.minibatch(theta, idx)
+            if self.f0 is None:   # record="epoch": entry 0 is the first minibatch at θ₀
+                self.f0 = self._record(value, float(np.linalg.norm(g)), 0.0)
+                if not math.isfinite(value):
+                    raise ValueError("theta0 gives a non-finite objective; choose another starting point")
+                limit = DIVERGENCE_FACTOR * max(abs(value), 1.0)
+            if not value <= limit:   # non-finite, or grown DIVERGENCE_FACTOR-fold: θₜ is bad
+                self.t = t
+                self._restore(step)
+                what = non_finite(value) if not math.isfinite(value) else (
+                    f"the minibatch objective grew to {value:.4g} (more than {DIVERGENCE_FACTOR:.0e} "
+                    "times its start)")
+                return "diverged", f"at epoch {epoch}, update {t}: {what}"
+            m = idx.size
+            loss_sum += value * m
+            seen += m
+            grad_sum += g
+            batches += 1
+            if not const:
+                eta = lr.at(t)
+            step, state = rule.update(g, state, theta, eta, t)
+            theta += step
+            t += 1
+            self.n_grad += m * frac
+            if avg_start is not None and t > avg_start:
+                self.n_avg += 1
+                self.theta_avg += (theta - self.theta_avg) / self.n_avg
+            if per_step:
+                self.eta, self.t = eta, t
+                if not math.isfinite(self._record_exact(epoch - 1 + seen * frac)):
+                    self.hist.drop_last()
+                    self._restore(step)
+                    return "diverged", f"at epoch {epoch}, update {t}: the objective became non-finite"
+        self.eta, self.t, self.state = eta, t, state
+        if not math.isfinite(theta.sum()):   # the last update of the epoch overflowed
+            self._restore(step)
+            return "diverged", f"at epoch {epoch}, update {t}: the iterates became non-finite"
+        if self.record == "epoch":
+            self._record(loss_sum / seen, float(np.linalg.norm(grad_sum / batches)), float(epoch))
+        elif self.record == "exact":
+            self._record_exact(float(epoch))
+        self.last_good = self.point().copy()
+        return None
+
+    def _restore(self, step):
+        """Back to the last finite iterate: θₜ₋₁ = θₜ − Δθ when that is finite, else the last
+        epoch's end; averaging is abandoned (an average over a diverging run means nothing)."""
+        prev = self.theta - step if step is not None else None
+        good = prev is not None and np.isfinite(prev).all() and math.isfinite(self.fast.value(prev))
+        self.theta[:] = prev if good else self.last_good
+        self.n_avg = 0
+
+    def _after_epoch(self, epoch):
+        """The callback and the patience rule; a stop reason or None."""
+        f = self.hist.last("objective")
+        if self.callback is not None and self.callback(epoch, self.point().copy(), f):
+            return "callback", f"stopped after epoch {epoch}"
+        if self.tol is None:
+            return None
+        score = self.hist.last("val_loss") if self.val is not None else f
+        self.no_improve = self.no_improve + 1 if score > self.best - self.tol else 0
+        if score < self.best:
+            self.best = score
+            if self.val is not None:
+                self.best_theta = self.point().copy()
+        if self.no_improve < self.patience:
+            return None
+        what = "validation loss" if self.val is not None else "objective"
+        detail = (f"the {what} improved by less than tol={self.tol:g} for {self.patience} consecutive "
+                  f"epochs (epoch {epoch})")
+        return ("early_stopping", detail + "; returning the iterate with the best validation loss") \
+            if self.val is not None else ("converged", detail)
+
+    def _finish(self, status, detail):
+        diverged = status == "diverged"
+        theta = self.theta.copy() if diverged else self.point().copy()
+        if status == "early_stopping" and self.best_theta is not None:
+            theta = self.best_theta
+        exact_here = (self.record != "epoch" and self.val is None and not diverged
+                      and np.array_equal(theta, self.point()))
+        full = self.obj.unchecked
+        objective = None if exact_here else (lambda: full.value(theta))
+        rule_advice = getattr(self.rule, "advice", None)
+        advice = (lambda: rule_advice(self.eta, self.obj, self.batch_size)) if callable(rule_advice) \
+            else f"reduce lr (lr={self.eta:g})"
+        return conclude(status, detail, theta=theta, hist=self.hist, tol=self.tol, n_iter=self.t,
+                        objective=objective, history_kind="exact" if self.record != "epoch" else "estimate",
+                        advice=advice)
