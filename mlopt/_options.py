@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -121,3 +122,23 @@ def check_run_options(max_iter, tol, callback, record_theta):
     """(max_iter, tol, callback, record_theta) of the full-batch solvers, checked."""
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     return max_iter, check_tol(tol), adapt_callback(callback), check_bool(record_theta, "record_theta")
+
+
+def check_average(average):
+    """None (no averaging) or the update from which the Polyak average starts (True: 0)."""
+    if isinstance(average, (bool, np.bool_)):
+        return 0 if average else None
+    return check_scalar(average, "average", low=0, integer=True)
+
+
+def progress_bar(enabled, total, desc):
+    """A tqdm bar over ``total`` epochs, or None (disabled, or tqdm missing: then a warning)."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        warnings.warn("progress=True needs tqdm (pip install tqdm); running without a progress bar",
+                      stacklevel=5)
+        return None
+    return tqdm(total=total, desc=desc, unit="epoch", leave=False)

@@ -22,12 +22,12 @@ array([0.])
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
+from ._kernels import LossKernel, scaled_form, square_factor, sum_of_squares, sum_then_dz
 from ._validation import check_scalar
 
 __all__ = ["Loss", "LossKernel", "z", "y", "squared", "logistic", "huber", "sigmoid"]
@@ -58,96 +58,6 @@ def _derive(expr: sp.Expr, zs: sp.Symbol, ys: sp.Symbol):
                              f"of order {order} is {d}")
     funcs = tuple(sp.lambdify((zs, ys), e, modules="numpy") for e in (expr, d1, d2))
     return d1, d2, funcs
-
-
-def _scaled_form(expr, zs, ys):
-    """(c, f) with expr = c · f(z, y) for a number c and f cheaper than expr; (1.0, None) when that
-    gains nothing.
-
-    For a derivative affine in z such as ``2*z - 2*y`` = 2·(z − y), f computes z − y in place in
-    z's own buffer (one array operation instead of three) and c is applied to the d-vector Xᵀf
-    instead of the n-vector. Checked against the literal form in the tests.
-    """
-    if not expr.is_polynomial(zs, ys):
-        return 1.0, None
-    coeff, rest = sp.factor(expr).as_coeff_Mul()
-    if not rest.free_symbols:
-        return 1.0, None
-    poly = sp.Poly(rest, zs, ys)
-    a, b = poly.coeff_monomial(zs), poly.coeff_monomial(ys)
-    if poly.total_degree() == 1 and poly.coeff_monomial(1) == 0 and a != 0:
-        return float(coeff * a), _affine_in_place(float(b / a))
-    if coeff == 1:
-        return 1.0, None
-    return float(coeff), sp.lambdify((zs, ys), rest, modules="numpy")
-
-
-def _affine_in_place(ratio: float) -> Callable:
-    """zv ↦ zv + ratio·yv, computed in zv's buffer (which it returns)."""
-    def in_place(zv, yv):
-        if ratio == -1.0:
-            zv -= yv
-        elif ratio == 1.0:
-            zv += yv
-        elif ratio != 0.0:
-            zv += ratio * yv
-        return zv
-
-    return in_place
-
-
-def _square_factor(expr, dz_expr, zs, ys, scale: float):
-    """k with expr = k · (dz_expr / scale)², when the loss is such a square (else None).
-
-    Then the loss and its derivative share one array: u = ℓ'/scale, ℓ = k·u².
-    """
-    u = dz_expr / sp.nsimplify(scale)
-    k = sp.simplify(expr / u ** 2)
-    return float(k) if k.is_number and k.is_finite and k != 0 else None
-
-
-@dataclass(frozen=True)
-class LossKernel:
-    """A loss's fast path for the solvers' inner loops: unchecked NumPy functions of float64
-    arrays ``z`` and ``y`` of one shape.
-
-    Attributes
-    ----------
-    value : callable
-        ℓ(z, y), elementwise.
-    dz : callable
-        f(z, y) with ℓ'(z, y) = ``scale`` · f(z, y), elementwise. **It may overwrite its first
-        argument** (and then returns it): pass a z you own, such as a fresh product Xθ.
-    scale : float
-        The constant factor of ℓ' (2.0 for the squared loss, whose f is z − y).
-    dz2 : callable
-        ℓ''(z, y), elementwise.
-    sum_and_dz : callable
-        (Σ ℓ(z, y), f(z, y)) from one z, which it may overwrite: for a loss ℓ = k·f², one array
-        operation and one dot product.
-    """
-
-    value: Callable
-    dz: Callable
-    scale: float
-    dz2: Callable
-    sum_and_dz: Callable
-
-
-def _sum_then_dz(value, dz):
-    def sum_and_dz(zv, yv):
-        total = float(np.sum(value(zv, yv)))   # before dz, which may overwrite zv
-        return total, dz(zv, yv)
-
-    return sum_and_dz
-
-
-def _sum_of_squares(k, dz):
-    def sum_and_dz(zv, yv):
-        u = dz(zv, yv)
-        return k * float(u @ u), u
-
-    return sum_and_dz
 
 
 def _broadcast(func: Callable) -> Callable:
@@ -279,15 +189,15 @@ class Loss:
         value = fast("value", funcs[0], self._value)
         dz_full = fast("dz", funcs[1], self._dz)
         dz2 = fast("dz2", funcs[2], self._dz2)
-        scale, dz = (1.0, None) if "dz" in self._stable else _scaled_form(self.dz_expr, self.z_symbol,
+        scale, dz = (1.0, None) if "dz" in self._stable else scaled_form(self.dz_expr, self.z_symbol,
                                                                            self.y_symbol)
         if dz is not None and fast("dz", dz, None) is None:
             scale, dz = 1.0, None
         if dz is None:
-            return LossKernel(value, dz_full, 1.0, dz2, _sum_then_dz(value, dz_full))
-        k = None if "value" in self._stable else _square_factor(self.expr, self.dz_expr, self.z_symbol,
+            return LossKernel(value, dz_full, 1.0, dz2, sum_then_dz(value, dz_full))
+        k = None if "value" in self._stable else square_factor(self.expr, self.dz_expr, self.z_symbol,
                                                                 self.y_symbol, scale)
-        both = _sum_of_squares(k, dz) if k is not None else _sum_then_dz(value, dz)
+        both = sum_of_squares(k, dz) if k is not None else sum_then_dz(value, dz)
         return LossKernel(value, dz, scale, dz2, both)
 
     def __reduce__(self):

@@ -15,13 +15,12 @@ step. :func:`mlopt.sgd`, :func:`mlopt.adagrad`, :func:`mlopt.rmsprop`, :func:`ml
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from . import _sampling
 from ._history import History
-from ._options import adapt_callback, check_rng, check_tol, resolve_lr
+from ._options import adapt_callback, check_average, check_rng, check_tol, progress_bar, resolve_lr
 from ._stop import DIVERGENCE_FACTOR, conclude, non_finite
 from ._validation import check_bool, check_scalar, check_theta
 from .objective import EmpiricalRisk
@@ -127,7 +126,7 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
         lr=resolve_lr(lr),
         batch_size=check_scalar(batch_size, "batch_size", low=1, integer=True),
         epochs=check_scalar(epochs, "epochs", low=1, integer=True),
-        average=_check_average(average),
+        average=check_average(average),
         tol=check_tol(tol),
         n_iter_no_change=check_scalar(n_iter_no_change, "n_iter_no_change", low=1, integer=True),
         early_stopping=check_bool(early_stopping, "early_stopping"),
@@ -145,24 +144,6 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
     if options["early_stopping"] and options["tol"] is None:
         raise ValueError("early_stopping=True needs a tol (e.g. tol=1e-4); got tol=None")
     return _MinibatchRun(obj, rule, **options).run()
-
-
-def _check_average(average):
-    if isinstance(average, (bool, np.bool_)):
-        return 0 if average else None
-    return check_scalar(average, "average", low=0, integer=True)
-
-
-def _progress_bar(enabled, total, desc):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        warnings.warn("progress=True needs tqdm (pip install tqdm); running without a progress bar",
-                      stacklevel=5)
-        return None
-    return tqdm(total=total, desc=desc, unit="epoch", leave=False)
 
 
 class _MinibatchRun:
@@ -216,7 +197,7 @@ class _MinibatchRun:
             self.f0 = self._record_exact(0.0)
             if not math.isfinite(self.f0):
                 raise ValueError("theta0 gives a non-finite objective; choose another starting point")
-        bar = _progress_bar(self.progress, self.epochs, getattr(self.rule, "name", "minibatch"))
+        bar = progress_bar(self.progress, self.epochs, getattr(self.rule, "name", "minibatch"))
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(1, self.epochs + 1):

@@ -27,6 +27,21 @@ __all__ = ["newton"]
 STALL_STEPS = 3
 
 
+class _StallWatch:
+    """Counts Newton steps in a row that change J only within its round-off and do not halve the
+    best ‖∇J‖ so far; ``stalled`` after STALL_STEPS of them."""
+
+    def __init__(self, gnorm: float):
+        self.best, self.count = gnorm, 0
+
+    def step(self, f: float, new_f: float, gnorm: float) -> bool:
+        noise = round_off(f)
+        progressed = new_f < f - noise or gnorm < 0.5 * self.best
+        self.best = min(self.best, gnorm)
+        self.count = self.count + 1 if (abs(new_f - f) <= noise and not progressed) else 0
+        return self.count >= STALL_STEPS
+
+
 def _newton_direction(H, g):
     try:
         c = np.linalg.cholesky(H)
@@ -91,7 +106,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     gnorm, n_grad = float(np.linalg.norm(g)), 1
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
-    best_gnorm, no_progress = gnorm, 0
+    watch = _StallWatch(gnorm)
 
     def end(status, detail):
         return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1, advice=advice)
@@ -120,22 +135,15 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
             why = rejected(new_f, new_g, new_theta, limit, hist.first("objective"))
             if why:
                 return end("diverged", f"at iteration {t + 1}: {why}")
-            # Progress: J fell by more than its round-off, or the best gradient norm halved. A step
-            # that moves J only within its round-off and does not halve ‖∇J‖ counts towards a stall.
-            f_noise = round_off(f)
-            within_noise = abs(new_f - f) <= f_noise
-            progressed = new_f < f - f_noise
+            gnorm = float(np.linalg.norm(new_g))
+            stalled = watch.step(f, new_f, gnorm)
             theta, f, g = new_theta, new_f, new_g
-            gnorm = float(np.linalg.norm(g))
             hist.record(theta, objective=f, grad_norm=gnorm, lr=eta, n_grad=n_grad)
-            progressed = progressed or gnorm < 0.5 * best_gnorm
-            best_gnorm = min(best_gnorm, gnorm)
-            no_progress = no_progress + 1 if (within_noise and not progressed) else 0
             if callback is not None and callback(t + 1, theta.copy(), f):
                 return end("callback", f"stopped after {t + 1} iterations")
-            if no_progress >= STALL_STEPS and not (tol is not None and gnorm <= tol):
+            if stalled and not (tol is not None and gnorm <= tol):
                 return end("stalled", f"at iteration {t + 1}: {STALL_STEPS} Newton steps in a row changed J only "
-                                      f"within its round-off and did not halve ||grad|| (best {best_gnorm:.3g}); "
+                                      f"within its round-off and did not halve ||grad|| (best {watch.best:.3g}); "
                                       "the gradient is at its float64 noise level here"
                                       + (f", so tol={tol:g} is out of reach" if tol else ""))
     return end(*budget_end(tol, gnorm, max_iter))

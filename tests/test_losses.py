@@ -289,8 +289,8 @@ def test_bad_stable_keys_and_curvature_bounds():
         Loss((Z - Y) ** 2, Z, Y, curvature_bounds=(2.0, 1.0))
 
 
-@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan"), float("inf"), "1", None, [1.0]],
-                         ids=["zero", "negative", "nan", "inf", "str", "None", "list"])
+@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan"), float("inf"), "1", None, [1.0], 1e200],
+                         ids=["zero", "negative", "nan", "inf", "str", "None", "list", "huge"])
 def test_huber_bad_delta(delta):
     with pytest.raises(ValueError, match="delta"):
         losses.huber(delta)

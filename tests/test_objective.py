@@ -401,3 +401,44 @@ def test_fused_chunked_gradient_matches_the_whole_array_formula(monkeypatch):
     np.testing.assert_allclose(obj.gradient(theta), 2 * r @ X / n + 0.6 * theta, rtol=1e-10, atol=1e-12)
     v, g = obj.value_and_gradient(theta)
     np.testing.assert_allclose(g, obj.gradient(theta), rtol=1e-14)
+
+
+# --- array-likes: converted when the data are unambiguous, refused by name otherwise ------------
+
+def test_matrix_masked_and_pandas_inputs_are_converted(diabetes):
+    X, y = diabetes
+    ref = mlopt.EmpiricalRisk(X, y, lam=0.1)
+    theta = np.linspace(-1, 1, X.shape[1])
+    for Xa in (np.matrix(X), np.ma.masked_array(X, mask=False)):
+        obj = mlopt.EmpiricalRisk(Xa, y, lam=0.1)
+        assert type(obj.X) is np.ndarray and obj.value(theta) == ref.value(theta)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    frame["flag"] = X[:, 3] > 0                                  # a bool column
+    frame["nullable"] = pd.array(X[:, 4], dtype="Float64")       # a nullable float column
+    obj = mlopt.EmpiricalRisk(frame, pd.Series(y), lam=0.1)
+    expected = np.column_stack([X[:, :3], (X[:, 3] > 0).astype(float), X[:, 4]])
+    np.testing.assert_array_equal(obj.X, expected)
+    frame.loc[3, "nullable"] = pd.NA
+    with pytest.raises(ValueError, match=r"X must be finite \(no NaN or inf\); got nan at index \(3, 4\)"):
+        mlopt.EmpiricalRisk(frame, y)
+
+
+def test_sparse_and_masked_entries_are_refused_by_name(diabetes):
+    X, y = diabetes
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(ValueError, match=r"X must be a dense array; got a scipy.sparse .*X.toarray\(\)"):
+        mlopt.EmpiricalRisk(sparse.csr_matrix(X), y)
+    masked = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    masked[5, 2] = np.ma.masked
+    with pytest.raises(ValueError, match="X must not have masked entries; got a masked array with 1 masked"):
+        mlopt.EmpiricalRisk(masked, y)
+    with pytest.raises(ValueError, match="y must not have masked entries"):
+        mlopt.ridge(X, np.ma.masked_array(y, mask=np.arange(y.size) == 0), 0.1)
+
+
+def test_batch_indices_must_be_in_range(diabetes):
+    X, y = diabetes
+    obj = mlopt.EmpiricalRisk(X, y)
+    with pytest.raises(ValueError, match=r"batch indices must lie in \[0, 442\); got values from -1 to 3"):
+        obj.gradient(np.zeros(10), batch=np.array([-1, 3]))

@@ -151,3 +151,8 @@ def test_elastic_net_endpoints(rho, ref, theta):
 def test_elastic_net_bad_l1_ratio(rho):
     with pytest.raises(ValueError, match="l1_ratio"):
         R.elastic_net(rho)
+
+
+def test_soft_threshold_refuses_a_negative_threshold():
+    with pytest.raises(ValueError, match="t must be >= 0; got t=-0.5"):
+        R.soft_threshold(np.ones(3), -0.5)

@@ -182,3 +182,40 @@ def test_matches_sklearn_property(p):
     X, y, lam = p
     ref = Ridge(alpha=X.shape[0] * lam, fit_intercept=False, solver="svd").fit(X, y).coef_
     close(mlopt.ridge(X, y, lam), ref, rtol=1e-7)
+
+
+# --- near singularity and extreme scales ---------------------------------------------------------
+
+@pytest.mark.parametrize("lam", [0.0, 1e-16, 1e-12, 1e-3])
+def test_equal_columns_get_equal_weights(lam):
+    # two copies of one column: by symmetry the minimizer (of minimum norm when λ = 0) splits the
+    # weight evenly, at every λ; Cholesky alone "succeeds" at λ = 1e-16 with an uneven split
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(200)
+    other = rng.standard_normal(200)
+    X = np.column_stack([x, other, x])
+    y = 2 * x + other + 0.1 * rng.standard_normal(200)
+    theta = mlopt.ridge(X, y, lam)
+    assert theta[0] == pytest.approx(theta[2], rel=1e-9, abs=1e-12)
+    single = mlopt.ridge(np.column_stack([2 * x, other]), y, lam / 2 if lam else 0.0)
+    # X θ is the same function: [x, other, x]·(a, b, a) = [2x, other]·(a, b) with λ‖θ‖² = 2λa² + λb²
+    if lam in (0.0, 1e-16):
+        np.testing.assert_allclose(X @ theta, np.column_stack([2 * x, other]) @ single, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e-160, 1e200])
+def test_extreme_scales_give_the_scaled_answer(scale, noisy_least_squares):
+    X, y, _ = noisy_least_squares
+    lam = 0.1
+    # X → sX, y → sy, λ → s²λ leaves θ unchanged; X → sX alone with λ → s²λ divides θ by s
+    theta = mlopt.ridge(X, y, lam)
+    if scale * scale < 1e300 and scale * scale > 1e-300:
+        np.testing.assert_allclose(mlopt.ridge(scale * X, scale * y, scale ** 2 * lam), theta, rtol=1e-10)
+    if scale > 1:   # λ negligible next to s²XᵀX/n: the least-squares solution
+        big = mlopt.ridge(scale * X, scale * y, lam)
+        np.testing.assert_allclose(big, mlopt.ridge(X, y, 0.0), rtol=1e-8)
+    else:  # tiny X: λ dominates, θ ≈ s·Xᵀy/(nλ), tiny but not zero
+        tiny = mlopt.ridge(scale * X, y, lam)
+        n = X.shape[0]
+        np.testing.assert_allclose(tiny, scale * X.T @ y / (n * lam), rtol=1e-8)
+        assert np.all(tiny != 0)

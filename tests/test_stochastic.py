@@ -442,3 +442,32 @@ def test_progress_without_tqdm_warns_and_runs(diabetes_ridge, monkeypatch):
     with pytest.warns(UserWarning, match="progress=True needs tqdm"):
         res = mlopt.sgd(obj, np.zeros(obj.n_features), epochs=2, rng=0, progress=True)
     assert len(res.history["objective"]) == 3
+
+
+@pytest.mark.parametrize("rng, shown", [(-1, "-1"), (1.5, "1.5"), ("seed", "'seed'"), (True, "True")])
+def test_rng_of_a_wrong_type_or_a_negative_seed(diabetes_ridge, rng, shown):
+    obj, _, _ = diabetes_ridge
+    with pytest.raises(ValueError, match=f"rng must be None, a seed >= 0 or a numpy.random.Generator; got rng=.*{shown}"):
+        mlopt.sgd(obj, np.zeros(obj.n_features), epochs=1, rng=rng)
+
+
+def test_sgd_schedule_returning_a_non_number_names_lr(diabetes_ridge):
+    obj, _, _ = diabetes_ridge
+    for bad in (lambda t: None, lambda t: "fast", lambda t: np.array([0.1, 0.2])):
+        with pytest.raises(ValueError, match="lr schedule must return a number"):
+            mlopt.sgd(obj, np.zeros(obj.n_features), lr=bad, epochs=1, rng=0)
+
+
+def test_diverging_average_reports_the_objective_of_the_returned_theta(diabetes_ridge):
+    obj, _, _ = diabetes_ridge
+    with pytest.warns(mlopt.ConvergenceWarning, match="^diverged"):
+        res = mlopt.sgd(obj, np.zeros(obj.n_features), lr=5.0, average=True, epochs=20, rng=0)
+    assert res.status == "diverged" and np.all(np.isfinite(res.theta))
+    assert np.isfinite(res.objective) and res.objective == pytest.approx(obj.value(res.theta), rel=1e-12)
+
+
+def test_adam_with_a_huge_lr_is_not_a_normal_finish(diabetes_ridge):
+    obj, _, _ = diabetes_ridge
+    with pytest.warns(mlopt.ConvergenceWarning, match="^diverged"):
+        res = mlopt.adam(obj, np.zeros(obj.n_features), lr=1e6, epochs=10, rng=0)
+    assert res.status == "diverged" and "grew" in res.message

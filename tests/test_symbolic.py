@@ -210,3 +210,19 @@ def test_check_gradient_non_finite_function(fun, grad):
     """A non-finite f must raise, never report an error of 0 or NaN."""
     with pytest.raises(ValueError, match="not finite"):
         check_gradient(fun, grad, np.ones(2))
+
+
+def test_non_differentiable_expressions_are_refused_when_built():
+    a, b = sp.symbols("a b", real=True)
+    with pytest.raises(ValueError, match="expr must be twice differentiable everywhere; its gradient contains sign"):
+        mlopt.SymbolicFunction(sp.Abs(a) + b ** 2, [a, b])
+    with pytest.raises(ValueError, match="twice differentiable"):
+        mlopt.SymbolicFunction(sp.Max(a, b), [a, b])
+    mlopt.SymbolicFunction(sp.sqrt(a ** 2 + 1) + b ** 2, [a, b])   # the smooth stand-in is fine
+
+
+def test_check_gradient_refuses_a_vector_valued_function():
+    with pytest.raises(ValueError, match=r"fun must return a scalar .*; got an array of shape \(3,\)"):
+        mlopt.check_gradient(lambda t: 2 * t, lambda t: 2 * np.ones(3), np.ones(3))
+    with pytest.raises(TypeError):   # eps is keyword-only
+        mlopt.check_gradient(lambda t: t @ t, lambda t: 2 * t, np.ones(3), 1e-6)
