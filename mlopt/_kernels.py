@@ -80,6 +80,10 @@ class LossKernel:
     sum_and_dz : callable
         (Σ ℓ(z, y), f(z, y)) from one z, which it may overwrite: for a loss ℓ = k·f², one array
         operation and one dot product.
+
+    Notes
+    -----
+    Explained in :doc:`/book/02_gradients` (the gradient in two passes over X).
     """
 
     value: Callable

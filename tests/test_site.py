@@ -333,20 +333,3 @@ def test_no_sideways_scrolling_on_a_phone(site, server, browser):
         finally:
             context.close()
     assert not wide, "\n".join(wide)
-
-
-def test_every_public_docstring_links_its_chapter():
-    import inspect
-
-    import mlopt
-
-    public = [getattr(mlopt, n) for n in mlopt.__all__ if n not in ("datasets", "losses", "regularizers",
-                                                                    "schedules", "plotting", "report")]
-    public += [getattr(mlopt.report, n) for n in mlopt.report.__all__]
-    public += [getattr(mlopt.schedules, n) for n in mlopt.schedules.__all__]
-    public += [getattr(mlopt.datasets, n) for n in mlopt.datasets.__all__]
-    public += [getattr(mlopt.plotting, n) for n in mlopt.plotting.__all__ if n != "grid_values"]
-    missing = [getattr(o, "__name__", repr(o)) for o in public
-               if inspect.isfunction(o) or inspect.isclass(o)
-               if ":doc:`/book/" not in (o.__doc__ or "")]
-    assert not missing, f"docstrings without a link to the chapter that explains them: {missing}"
