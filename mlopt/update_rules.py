@@ -26,6 +26,23 @@ from ._validation import check_scalar
 __all__ = ["UpdateRule", "Momentum", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
 
+def _per_coordinate(numerator, second_moment, eps: float, lr: float, out):
+    """−lr · numerator / (√second_moment + ε), written into ``out``: the step of the adaptive
+    rules (AdaGrad, RMSProp, Adam), whose steps are scaled coordinate by coordinate."""
+    denom = np.sqrt(second_moment)
+    denom += eps
+    np.divide(numerator, denom, out=out)
+    out *= -lr
+    return out
+
+
+class _NoStabilityLimit:
+    """Advice for the adaptive rules, whose steps have no 2/L-type limit to quote."""
+
+    def advice(self, lr, obj, batch_size):
+        return f"reduce lr (lr={lr:g})"
+
+
 class UpdateRule:
     """Plain (stochastic) gradient steps, Δθ = −η g, and the base class of the other rules.
 
@@ -98,7 +115,7 @@ class Momentum(UpdateRule):
         return minibatch_advice(lr, obj, batch_size, self.momentum, self.nesterov)
 
 
-class AdaGrad(UpdateRule):
+class AdaGrad(_NoStabilityLimit, UpdateRule):
     """Gₜ = Gₜ₋₁ + gₜ², Δθ = −η gₜ / (√Gₜ + ε)  (Duchi, Hazan & Singer 2011).
 
     Notes
@@ -118,17 +135,10 @@ class AdaGrad(UpdateRule):
     def update(self, grad, state, theta, lr, t):
         G = state
         G += grad * grad
-        denom = np.sqrt(G)
-        denom += self.eps
-        grad /= denom
-        grad *= -lr
-        return grad, G
-
-    def advice(self, lr, obj, batch_size):
-        return f"reduce lr (lr={lr:g})"
+        return _per_coordinate(grad, G, self.eps, lr, out=grad), G
 
 
-class RMSProp(UpdateRule):
+class RMSProp(_NoStabilityLimit, UpdateRule):
     """sₜ = ρ sₜ₋₁ + (1 − ρ) gₜ², Δθ = −η gₜ / (√sₜ + ε)  (Tieleman & Hinton 2012).
 
     Notes
@@ -149,17 +159,10 @@ class RMSProp(UpdateRule):
         s = state
         s *= self.rho
         s += (1.0 - self.rho) * (grad * grad)
-        denom = np.sqrt(s)
-        denom += self.eps
-        grad /= denom
-        grad *= -lr
-        return grad, s
-
-    def advice(self, lr, obj, batch_size):
-        return f"reduce lr (lr={lr:g})"
+        return _per_coordinate(grad, s, self.eps, lr, out=grad), s
 
 
-class Adam(UpdateRule):
+class Adam(_NoStabilityLimit, UpdateRule):
     """mₜ = β₁mₜ₋₁ + (1 − β₁)gₜ, vₜ = β₂vₜ₋₁ + (1 − β₂)gₜ², Δθ = −η m̂ₜ / (√v̂ₜ + ε), with the
     bias corrections m̂ₜ = mₜ/(1 − β₁ᵗ⁺¹), v̂ₜ = vₜ/(1 − β₂ᵗ⁺¹) (t from 0; Kingma & Ba 2015).
 
@@ -187,16 +190,9 @@ class Adam(UpdateRule):
         grad *= grad
         grad *= 1.0 - b2
         v += grad
-        k = t + 1
-        step = v * (1.0 / (1.0 - b2 ** k))
-        np.sqrt(step, out=step)
-        step += self.eps
-        np.divide(m, step, out=step)
-        step *= -lr / (1.0 - b1 ** k)
+        k = t + 1     # m̂ = m/(1 − β₁ᵏ), v̂ = v/(1 − β₂ᵏ)
+        step = _per_coordinate(m, v * (1.0 / (1.0 - b2 ** k)), self.eps, lr / (1.0 - b1 ** k), out=grad)
         return step, state
-
-    def advice(self, lr, obj, batch_size):
-        return f"reduce lr (lr={lr:g})"
 
 
 class AdamW(Adam):
