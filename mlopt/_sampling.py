@@ -39,11 +39,16 @@ def steps_per_epoch(n: int, batch_size: int, block: int | None) -> int:
     return full * ceil_div(block, batch_size) + (ceil_div(rest, batch_size) if rest else 0)
 
 
+#: Rows per block when an epoch shuffles blocks (memory-mapped data): the index memory of an
+#: epoch is one block's permutation, whatever the number of rows.
+SHUFFLE_BLOCK = ROW_BLOCK
+
+
 def shuffle_block(shuffle: str, X) -> int | None:
     """The block size for ``shuffle`` ("auto": blocks for a memory map, rows otherwise)."""
     if shuffle == "auto":
         shuffle = "blocks" if isinstance(X, np.memmap) else "rows"
-    return None if shuffle == "rows" else ROW_BLOCK
+    return None if shuffle == "rows" else SHUFFLE_BLOCK
 
 
 def validation_split(rng: np.random.Generator, n: int, fraction: float):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._options import check_rng
+from .losses import sigmoid
 from ._validation import check_bool, check_scalar
 
 __all__ = ["make_regression", "make_classification"]
@@ -54,7 +56,7 @@ def make_regression(n_samples: int, n_features: int, *, noise: float = 0.1,
     """
     n, d = _sizes(n_samples, n_features)
     noise = check_scalar(noise, "noise", low=0.0)
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     if condition_number is None:
         X = rng.standard_normal((n, d))
     else:
@@ -93,7 +95,7 @@ def make_classification(n_samples: int, n_features: int, *, signal: float = 3.0,
     n, d = _sizes(n_samples, n_features)
     signal = check_scalar(signal, "signal", low=0.0)
     separable = check_bool(separable, "separable")
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     X = rng.standard_normal((n, d))
     direction = rng.standard_normal(d)
     theta_true = signal * direction / np.linalg.norm(direction)
@@ -101,7 +103,5 @@ def make_classification(n_samples: int, n_features: int, *, signal: float = 3.0,
     if separable:
         y = (zv > 0).astype(np.float64)
     else:
-        from .losses import sigmoid
-
         y = (rng.random(n) < sigmoid(zv)).astype(np.float64)
     return X, y, theta_true

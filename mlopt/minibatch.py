@@ -27,6 +27,9 @@ from .objective import EmpiricalRisk
 
 __all__ = ["minibatch_descent"]
 
+#: Rows per block of ``shuffle="blocks"``.
+SHUFFLE_BLOCK = _sampling.SHUFFLE_BLOCK
+
 RECORDS = ("epoch", "exact", "step")
 
 
