@@ -18,7 +18,7 @@ import numpy as np
 
 from ._advice import lr_advice
 from ._history import History
-from ._linesearch import ARMIJO_SHRINK, armijo
+from ._linesearch import ARMIJO_SHRINK, armijo, round_off
 from ._options import check_momentum, check_run_options, resolve_lr
 from ._oracle import Oracle
 from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
@@ -42,7 +42,9 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         Step size η: a constant; a schedule ``step -> lr`` from :mod:`mlopt.schedules`; "auto"
         for 1/L from ``obj.smoothness()``; or "backtracking" for an Armijo line search
         (J(θ − ηg) ≤ J(θ) − c η‖g‖², c = 1e-4, η halved until it holds, the next search starting
-        from 2η).
+        from 2η). Backtracking stops as "stalled" once the decrease an accepted step can make,
+        η‖g‖²/2, falls below J's round-off (64·eps·abs(J)): past that point the test compares
+        values that agree to their last bits, and its decisions would depend on the CPU.
     momentum : float in [0, 1), default 0
         β, in the form above (PyTorch's and optax's).
     nesterov : bool, default False
@@ -118,6 +120,12 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                     return end("line_search_failed", f"at iteration {t} no step length gave sufficient "
                                                      f"decrease (||grad||={gnorm:.3g}); the gradient may be "
                                                      "wrong or J flat to machine precision")
+                if 0.5 * eta * gnorm * gnorm <= round_off(f):
+                    return end("stalled", f"at iteration {t} the decrease a step can make, "
+                                          f"eta ||grad||^2 / 2 = {0.5 * eta * gnorm * gnorm:.2g}, is below J's "
+                                          f"round-off {round_off(f):.2g}: the line search can no longer tell a good "
+                                          f"step from a bad one (||grad||={gnorm:.3g})"
+                                          + (f", so tol={tol:g} is out of reach" if tol else ""))
                 step, bt_eta = -eta * g, eta / ARMIJO_SHRINK
             else:
                 eta = spec.at(t)
