@@ -181,7 +181,10 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", floor="auto"
         with np.errstate(over="ignore", invalid="ignore"):
             gap = obj - f_star
         keep = (gap > floor) & (gap > 0) & (gap < 1e200)
-        ax.semilogy(xs[keep], gap[keep], label=label)
+        shown = np.where(keep, gap, np.nan)     # NaN breaks the line where points are left out
+        last = np.flatnonzero(keep)
+        end = last[-1] + 1 if last.size else 0
+        ax.semilogy(xs[:end], shown[:end], label=label)
     ax.set_xlabel({"iteration": "iteration t", "epoch": "epoch",
                    "n_grad": "gradient evaluations (full-gradient units)", "time": "time (s)"}[x])
     ax.set_ylabel(r"$J(\theta_t) - J^\star$ (log scale)")

@@ -41,6 +41,13 @@ def unrecorded(bowl):
     return mlopt.gradient_descent(bowl, np.array([-1.5, 1.5]), lr=0.05, tol=1e-8, max_iter=2000)
 
 
+def points(line):
+    """The (x, y) points a line draws (NaN marks a break)."""
+    x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+    keep = np.isfinite(y)
+    return x[keep], y[keep]
+
+
 def labelled_lines(ax):
     return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
 
@@ -130,7 +137,7 @@ def test_plot_convergence(runs):
     assert [ln.get_label() for ln in lines] == list(runs)
     for ln, res in zip(lines, runs.values()):
         gap = res.history["objective"] - 0.0
-        np.testing.assert_allclose(ln.get_ydata(), gap[gap > 0], rtol=0, atol=0)
+        np.testing.assert_allclose(points(ln)[1], gap[gap > 0], rtol=0, atol=0)
     assert ax.get_title() == "rates"
 
 
@@ -144,7 +151,7 @@ def test_plot_convergence_axes(runs, x):
     if x == "n_grad":
         fstar = min(float(np.min(r.history["objective"])) for r in runs.values())
         keep = res.history["objective"] - fstar > 0
-        np.testing.assert_allclose(ln.get_xdata(), res.history["n_grad"][keep], rtol=0, atol=0)
+        np.testing.assert_allclose(points(ln)[0], res.history["n_grad"][keep], rtol=0, atol=0)
 
 
 def test_plot_convergence_leaves_out_round_off(runs):
@@ -155,7 +162,7 @@ def test_plot_convergence_leaves_out_round_off(runs):
     res = mlopt.Result(theta=np.zeros(2), objective=objective[-1], n_iter=17, converged=True,
                        message="", history={"objective": objective})
     auto = 1e3 * np.finfo(float).eps * f_star   # 4.4e-13
-    drawn = lambda **kw: labelled_lines(plotting.plot_convergence({"r": res}, f_star=f_star, **kw))[0].get_ydata()
+    drawn = lambda **kw: points(labelled_lines(plotting.plot_convergence({"r": res}, f_star=f_star, **kw))[0])[1]
     np.testing.assert_array_equal(drawn(), (objective - f_star)[objective - f_star > auto])
     assert drawn().size == 13          # 1 … 1e-12
     assert drawn(floor=None).size == 16 and drawn(floor=None).min() > 0
@@ -164,6 +171,15 @@ def test_plot_convergence_leaves_out_round_off(runs):
         plotting.plot_convergence(runs, floor="low")
     with pytest.raises(ValueError, match="floor must be >= 0"):
         plotting.plot_convergence(runs, floor=-1.0)
+
+
+def test_points_left_out_break_the_line():
+    # a run that dips below the floor and comes back is drawn as two pieces, not bridged
+    gaps = np.array([1.0, 1e-2, 1e-12, 1e-3, 1e-4])
+    res = mlopt.Result(theta=np.zeros(1), objective=gaps[-1], n_iter=4, converged=True, message="",
+                       history={"objective": gaps})
+    ln = labelled_lines(plotting.plot_convergence({"r": res}, f_star=0.0, floor=1e-8))[0]
+    np.testing.assert_array_equal(np.isnan(ln.get_ydata()), [False, False, True, False, False])
 
 
 def test_plot_convergence_bad_input(runs):
