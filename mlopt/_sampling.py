@@ -11,22 +11,23 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def epoch_batches(rng: np.random.Generator, n: int, batch_size: int, block: int | None):
-    """Minibatches (index arrays into 0..n-1) of one epoch: each index exactly once.
-
-    ``block=None``: one uniformly random permutation of all n rows, cut into batches.
-    ``block=k``: the blocks of k consecutive rows in random order, the rows of each block in random
-    order, batches cut within each block (the last batch of a block may be smaller), so that an
-    epoch's index memory and disk reads do not grow with n.
-    """
+def epoch_orders(rng: np.random.Generator, n: int, block: int | None):
+    """The visiting order of one epoch, as index arrays into 0..n-1 that together hold each index
+    once: one uniformly random permutation (``block=None``), or, for ``block=k``, the blocks of k
+    consecutive rows in random order, each block's rows in random order (so that an epoch's index
+    memory and disk reads do not grow with n)."""
     if block is None:
-        order = rng.permutation(n)
-        for s in range(0, n, batch_size):
-            yield order[s:s + batch_size]
+        yield rng.permutation(n)
         return
     for b in rng.permutation(ceil_div(n, block)):
         start = int(b) * block
-        order = start + rng.permutation(min(block, n - start))
+        yield start + rng.permutation(min(block, n - start))
+
+
+def epoch_batches(rng: np.random.Generator, n: int, batch_size: int, block: int | None):
+    """Minibatches (index arrays) of one epoch: each order of :func:`epoch_orders` cut into
+    batches of ``batch_size`` (the last batch of an order may be smaller)."""
+    for order in epoch_orders(rng, n, block):
         for s in range(0, order.size, batch_size):
             yield order[s:s + batch_size]
 

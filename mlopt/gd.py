@@ -27,6 +27,24 @@ from .update_rules import Momentum, UpdateRule
 __all__ = ["gradient_descent"]
 
 
+def _backtrack(oracle, theta, g, f, gnorm, eta0, t, tol):
+    """(η, None) from the Armijo search, or (None, (status, detail)) when it fails or when the
+    decrease a step can make, η‖g‖²/2, is below J's round-off (the test would then compare values
+    that agree to their last bits, and decide by the CPU's rounding)."""
+    eta = armijo(oracle.value, theta, g, f, gnorm * gnorm, eta0)
+    if eta is None:
+        return None, ("line_search_failed", f"at iteration {t} no step length gave sufficient decrease "
+                                            f"(||grad||={gnorm:.3g}); the gradient may be wrong or J flat to "
+                                            "machine precision")
+    decrease, noise = 0.5 * eta * gnorm * gnorm, round_off(f)
+    if decrease <= noise:
+        return None, ("stalled", f"at iteration {t} the decrease a step can make, eta ||grad||^2 / 2 = "
+                                 f"{decrease:.2g}, is below J's round-off {noise:.2g}: the line search can no "
+                                 f"longer tell a good step from a bad one (||grad||={gnorm:.3g})"
+                                 + (f", so tol={tol:g} is out of reach" if tol else ""))
+    return eta, None
+
+
 def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov: bool = False,
                      max_iter: int = 1000, tol: float | None = 1e-6, callback=None,
                      record_theta: bool = False):
@@ -115,17 +133,9 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
             if tol is not None and gnorm <= tol:
                 return end("converged", f"||grad||={gnorm:.3g} <= tol={tol:g} after {t} iterations")
             if spec.kind == "backtracking":
-                eta = armijo(oracle.value, theta, g, f, gnorm * gnorm, bt_eta)
-                if eta is None:
-                    return end("line_search_failed", f"at iteration {t} no step length gave sufficient "
-                                                     f"decrease (||grad||={gnorm:.3g}); the gradient may be "
-                                                     "wrong or J flat to machine precision")
-                if 0.5 * eta * gnorm * gnorm <= round_off(f):
-                    return end("stalled", f"at iteration {t} the decrease a step can make, "
-                                          f"eta ||grad||^2 / 2 = {0.5 * eta * gnorm * gnorm:.2g}, is below J's "
-                                          f"round-off {round_off(f):.2g}: the line search can no longer tell a good "
-                                          f"step from a bad one (||grad||={gnorm:.3g})"
-                                          + (f", so tol={tol:g} is out of reach" if tol else ""))
+                eta, stop = _backtrack(oracle, theta, g, f, gnorm, bt_eta, t, tol)
+                if stop:
+                    return end(*stop)
                 step, bt_eta = -eta * g, eta / ARMIJO_SHRINK
             else:
                 eta = spec.at(t)

@@ -221,48 +221,47 @@ class _MinibatchRun:
 
     def _epoch(self, epoch):
         """One pass over the training rows; a stop reason when the iterates diverge."""
-        fast, rule, state, theta, lr = self.fast, self.rule, self.state, self.theta, self.lr
+        fast, rule, state, theta, lr, B = self.fast, self.rule, self.state, self.theta, self.lr, self.batch_size
         const = lr.schedule is None
         eta = lr.value if const else self.eta
-        t, per_step, avg_start = self.t, self.record == "step", self.avg_start
-        limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0) if self.f0 is not None else math.inf
+        t, per_step, avg_start, first = self.t, self.record == "step", self.avg_start, self.f0 is None
+        limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0) if not first else math.inf
         loss_sum, grad_sum, batches, seen, step = 0.0, np.zeros_like(theta), 0, 0, None
-        frac = 1.0 / self.n
-        for idx in _sampling.epoch_batches(self.rng, self.n, self.batch_size, self.block):
-            value, g = fast.minibatch(theta, idx)
-            if self.f0 is None:   # record="epoch": entry 0 is the first minibatch at θ₀
-                self.f0 = self._record(value, float(np.linalg.norm(g)), 0.0)
-                if not math.isfinite(value):
-                    raise ValueError("theta0 gives a non-finite objective; choose another starting point")
-                limit = DIVERGENCE_FACTOR * max(abs(value), 1.0)
-            if not value <= limit:   # non-finite, or grown DIVERGENCE_FACTOR-fold: θₜ is bad
-                self.t = t
-                self._restore(step)
-                what = non_finite(value) if not math.isfinite(value) else (
-                    f"the minibatch objective grew to {value:.4g} (more than {DIVERGENCE_FACTOR:.0e} "
-                    "times its start)")
-                return "diverged", f"at epoch {epoch}, update {t}: {what}"
-            m = idx.size
-            loss_sum += value * m
-            seen += m
-            grad_sum += g
-            batches += 1
-            if not const:
-                eta = lr.at(t)
-            step, state = rule.update(g, state, theta, eta, t)
-            theta += step
-            t += 1
-            self.n_grad += m * frac
-            if avg_start is not None and t > avg_start:
-                self.n_avg += 1
-                self.theta_avg += (theta - self.theta_avg) / self.n_avg
-            if per_step:
-                self.eta, self.t = eta, t
-                if not math.isfinite(self._record_exact(epoch - 1 + seen * frac)):
-                    self.hist.drop_last()
+        y, frac, n_grad0 = self.train.y, 1.0 / self.n, self.n_grad
+        for order in _sampling.epoch_orders(self.rng, self.n, self.block):
+            y_order = y[order]       # one gather per order, then views per minibatch
+            for s in range(0, order.size, B):
+                idx = order[s:s + B]
+                value, g = fast.minibatch(theta, idx, y_order[s:s + B])
+                if first:   # record="epoch": entry 0 is the first minibatch at θ₀
+                    first, limit = False, self._record_start(value, g)
+                if not value <= limit:   # non-finite, or grown DIVERGENCE_FACTOR-fold: θₜ is bad
+                    self.t = t
                     self._restore(step)
-                    return "diverged", f"at epoch {epoch}, update {t}: the objective became non-finite"
+                    what = non_finite(value) if not math.isfinite(value) else (
+                        f"the minibatch objective grew to {value:.4g} (more than {DIVERGENCE_FACTOR:.0e} "
+                        "times its start)")
+                    return "diverged", f"at epoch {epoch}, update {t}: {what}"
+                m = idx.size
+                loss_sum += value * m
+                seen += m
+                grad_sum += g
+                batches += 1
+                if not const:
+                    eta = lr.at(t)
+                step, state = rule.update(g, state, theta, eta, t)
+                theta += step
+                t += 1
+                if avg_start is not None and t > avg_start:
+                    self._average()
+                if per_step:
+                    self.eta, self.t, self.n_grad = eta, t, n_grad0 + seen * frac
+                    if not math.isfinite(self._record_exact(epoch - 1 + seen * frac)):
+                        self.hist.drop_last()
+                        self._restore(step)
+                        return "diverged", f"at epoch {epoch}, update {t}: the objective became non-finite"
         self.eta, self.t, self.state = eta, t, state
+        self.n_grad = n_grad0 + seen * frac
         if not math.isfinite(theta.sum()):   # the last update of the epoch overflowed
             self._restore(step)
             return "diverged", f"at epoch {epoch}, update {t}: the iterates became non-finite"
@@ -272,6 +271,18 @@ class _MinibatchRun:
             self._record_exact(float(epoch))
         self.last_good = self.point().copy()
         return None
+
+    def _record_start(self, value, g):
+        """Entry 0 of the cheap record (the first minibatch at θ₀); the divergence limit."""
+        if not math.isfinite(value):
+            raise ValueError("theta0 gives a non-finite objective; choose another starting point")
+        self.f0 = self._record(value, float(np.linalg.norm(g)), 0.0)
+        return DIVERGENCE_FACTOR * max(abs(value), 1.0)
+
+    def _average(self):
+        """One more iterate in the Polyak–Ruppert average."""
+        self.n_avg += 1
+        self.theta_avg += (self.theta - self.theta_avg) / self.n_avg
 
     def _restore(self, step):
         """Back to the last finite iterate: θₜ₋₁ = θₜ − Δθ when that is finite, else the last

@@ -296,10 +296,14 @@ class UncheckedRisk:
         g /= self.n
         return g
 
-    def minibatch(self, theta, rows):
-        """(J_B(θ), ∇J_B(θ)) on the rows B: the mean loss over B plus λΩ(θ), and its gradient."""
+    def minibatch(self, theta, rows, y_rows=None):
+        """(J_B(θ), ∇J_B(θ)) on the rows B: the mean loss over B plus λΩ(θ), and its gradient.
+
+        ``y_rows`` may pass ``y[rows]`` when the caller already has it (a slice of y in the
+        epoch's order saves one gather per minibatch).
+        """
         Xb, k = self.X[rows], self.kernel
-        total, u = k.sum_and_dz(Xb @ theta, self.y[rows])
+        total, u = k.sum_and_dz(Xb @ theta, self.y[rows] if y_rows is None else y_rows)
         g = u @ Xb
         m = Xb.shape[0]
         g *= k.scale / m       # one scaling of the d-vector, none of the m-vector
