@@ -172,9 +172,6 @@ def check_gradient(fun: Callable, grad, theta, *, eps: float = 1e-6) -> float:
     g = np.asarray(grad(theta) if callable(grad) else grad, dtype=np.float64)
     if g.shape != theta.shape:
         raise ValueError(f"grad must have the shape of theta {theta.shape}; got shape {g.shape}")
-    f0 = np.asarray(fun(theta))
-    if f0.ndim != 0 and f0.size != 1:
-        raise ValueError(f"fun must return a scalar (the objective value); got an array of shape {f0.shape}")
     fd = np.empty_like(theta)
     for i in range(theta.size):
         h = eps * max(1.0, abs(theta[i]))
@@ -182,7 +179,10 @@ def check_gradient(fun: Callable, grad, theta, *, eps: float = 1e-6) -> float:
         tm = theta.copy()
         tp[i] += h
         tm[i] -= h
-        fd[i] = (float(fun(tp)) - float(fun(tm))) / (tp[i] - tm[i])
+        fp = np.asarray(fun(tp))
+        if fp.size != 1:   # checked on the first evaluation, at no extra cost
+            raise ValueError(f"fun must return a scalar (the objective value); got an array of shape {fp.shape}")
+        fd[i] = (float(fp) - float(fun(tm))) / (tp[i] - tm[i])
     if not np.all(np.isfinite(g)):
         raise ValueError("grad is not finite at theta; check_gradient needs a finite gradient")
     if not np.all(np.isfinite(fd)):
