@@ -39,7 +39,7 @@ def _limits(lim, name):
     return lo, hi
 
 
-def grid_values(fun, xlim, ylim, n: int = 101):
+def grid_values(fun, xlim, ylim, *, n: int = 101):
     """Evaluate a function of two variables on an n×n grid; returns (A, B, F).
 
     ``fun`` takes θ of shape (2,) (or a stack (2, n, n): then it is called once, vectorized, as
@@ -100,15 +100,14 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     Explained in :doc:`/book/03_gradient_descent`.
     """
     ax = _axes(ax)
-    A, B, F = grid_values(fun, xlim, ylim, n)
+    A, B, F = grid_values(fun, xlim, ylim, n=n)
     if log_levels:
         lo = F.min()
         shifted = F - lo + 1e-12 * max(1.0, abs(lo))
         lv = np.geomspace(shifted[shifted > 0].min(), shifted.max(), levels if np.isscalar(levels) else 30)
-        cs = ax.contour(A, B, shifted, levels=lv, cmap="viridis", linewidths=0.8)
+        ax.contour(A, B, shifted, levels=lv, cmap="viridis", linewidths=0.8)
     else:
-        cs = ax.contour(A, B, F, levels=levels, cmap="viridis", linewidths=0.8)
-    del cs
+        ax.contour(A, B, F, levels=levels, cmap="viridis", linewidths=0.8)
     for label, p in (paths or {}).items():
         xy = _path(p)
         line, = ax.plot(xy[:, 0], xy[:, 1], ".-", lw=1.2, ms=3, label=f"{label} ({len(xy) - 1} steps)")
@@ -127,6 +126,8 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     return ax
 
 
+#: plot_convergence leaves out values beyond this (a diverged run), so the log axis stays drawable.
+DRAWABLE = 1e200
 #: plot_convergence leaves out gaps J − J* below ROUND_OFF_GAP · eps · abs(J*) by default: at that
 #: level the computed gap is still accurate to about 1 %; below it, it is mostly round-off and
 #: differs from one CPU to another.
@@ -180,7 +181,7 @@ def plot_convergence(results, *, f_star=None, x: str = "iteration", floor="auto"
         xs = np.arange(obj.size) if x == "iteration" else np.asarray(r.history[x], dtype=float)
         with np.errstate(over="ignore", invalid="ignore"):
             gap = obj - f_star
-        keep = (gap > floor) & (gap > 0) & (gap < 1e200)
+        keep = (gap > floor) & (gap > 0) & (gap < DRAWABLE)
         shown = np.where(keep, gap, np.nan)     # NaN breaks the line where points are left out
         last = np.flatnonzero(keep)
         end = last[-1] + 1 if last.size else 0
