@@ -47,7 +47,7 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
         Maximum number of prox steps.
     tol : float or None, default 1e-6
         Stop when the gradient mapping at the point the step starts from, ‖(y − prox(y − η∇R̂ₙ(y)))/η‖
-        (y = θ for ISTA), is ≤ tol.
+        (y = θ for ISTA), is ≤ tol, and return that prox step (the last entry of the history).
     callback : callable, optional
         ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
         returning True stops.
@@ -104,10 +104,19 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
         return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1,
                         advice=lambda: lr_advice(eta, L))
 
+    def converged_at_next(t):
+        # The criterion holds at the point the last prox step started from (y for FISTA): return
+        # that prox step, already computed, whose distance to the optimum the gradient mapping
+        # bounds (θₜ itself can be a ripple away from it).
+        nonlocal theta
+        theta = nxt
+        hist.record(theta, objective=J(theta), grad_norm=gmap, lr=eta, n_grad=n_grad)
+        return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t + 1} iterations")
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(max_iter):
             if tol is not None and gmap <= tol:
-                return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t} iterations")
+                return converged_at_next(t)
             new, new_f = nxt, J(nxt)
             why = rejected(new_f, new, new, limit, hist.first("objective"))
             if why:
@@ -128,4 +137,6 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
             hist.record(theta, objective=f, grad_norm=gmap, lr=eta, n_grad=n_grad)
             if callback is not None and callback(t + 1, theta.copy(), f):
                 return end("callback", f"stopped after {t + 1} iterations")
+    if tol is not None and gmap <= tol:
+        return converged_at_next(max_iter)
     return end(*budget_end(tol, gmap, max_iter, name="gradient mapping"))

@@ -93,3 +93,21 @@ def test_tol_none_runs_every_iteration_without_warning(diabetes):
         res = mlopt.proximal_gradient(obj, np.zeros(X.shape[1]), tol=None, max_iter=10)
     assert res.n_iter == 10 and not res.converged
     assert "tol=None" in res.message
+
+
+@pytest.mark.parametrize("accelerated", [False, True])
+def test_the_returned_point_meets_the_tolerance(diabetes, accelerated):
+    # FISTA tests its criterion at the extrapolated point y; it returns prox(y), whose own
+    # gradient mapping is at the tolerance too (θₜ can be a ripple away from the optimum)
+    X, y = diabetes
+    n = X.shape[0]
+    lam = 2 / n * np.max(np.abs(X.T @ y)) * 10 ** (-3 * 30 / 39)
+    obj = mlopt.EmpiricalRisk(X, y, regularizer=mlopt.regularizers.l1, lam=lam)
+    res = mlopt.proximal_gradient(obj, np.zeros(X.shape[1]), accelerated=accelerated, tol=1e-8, max_iter=50_000)
+    assert res.status == "converged"
+    eta = 1 / obj.risk_smoothness()
+    step = obj.regularizer.prox(res.theta - eta * (obj.gradient(res.theta) - lam * obj.regularizer.gradient(res.theta)),
+                                eta * lam)
+    assert np.linalg.norm(res.theta - step) / eta <= 2e-8
+    np.testing.assert_array_equal(res.history["theta"][-1] if "theta" in res.history else res.theta, res.theta)
+    assert res.objective == res.history["objective"][-1]
