@@ -47,7 +47,7 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
         Maximum number of prox steps.
     tol : float or None, default 1e-6
         Stop when the gradient mapping at the point the step starts from, ‖(y − prox(y − η∇R̂ₙ(y)))/η‖
-        (y = θ for ISTA), is ≤ tol, and return that prox step (the last entry of the history).
+        (y = θ for ISTA), is ≤ tol; FISTA then returns that prox step (the last entry of the history).
     callback : callable, optional
         ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
         returning True stops.
@@ -105,13 +105,16 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
                         advice=lambda: lr_advice(eta, L))
 
     def converged_at_next(t):
-        # The criterion holds at the point the last prox step started from (y for FISTA): return
-        # that prox step, already computed, whose distance to the optimum the gradient mapping
-        # bounds (θₜ itself can be a ripple away from it).
+        # ISTA tests the criterion at θₜ itself. FISTA tests it at yₜ: return the prox step from
+        # yₜ, already computed, whose distance to the optimum the gradient mapping bounds (θₜ can
+        # be a ripple away from it).
         nonlocal theta
+        if not accelerated:
+            return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t} iterations")
         theta = nxt
         hist.record(theta, objective=J(theta), grad_norm=gmap, lr=eta, n_grad=n_grad)
-        return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t + 1} iterations")
+        return end("converged", f"gradient mapping {gmap:.3g} at the extrapolated point <= tol={tol:g}; "
+                                f"returning its prox step, after {t + 1} iterations")
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(max_iter):
