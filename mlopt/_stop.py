@@ -55,7 +55,7 @@ def budget_end(tol, measure: float, max_iter: int, name: str = "||grad||", hint:
         return "converged", f"{name}={measure:.3g} <= tol={tol:g} after {max_iter} iterations"
     if tol is None:
         return "completed", f"max_iter={max_iter} iterations, no stopping criterion (tol=None)"
-    return "max_iter", f"max_iter={max_iter} reached with {name}={measure:.3g} > tol={tol:g}; {hint}"
+    return "max_iter", f"all {max_iter} iterations ran with {name}={measure:.3g} still > tol={tol:g}; {hint}"
 
 
 def _caller_level() -> int:

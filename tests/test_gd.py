@@ -286,7 +286,7 @@ def test_divergence_on_real_data(diabetes):
 def test_max_iter_exhaustion(diabetes):
     X, y = diabetes
     obj = mlopt.EmpiricalRisk(X, y)
-    with pytest.warns(mlopt.ConvergenceWarning, match="max_iter=5"):
+    with pytest.warns(mlopt.ConvergenceWarning, match="max_iter: all 5 iterations ran"):
         res = mlopt.gradient_descent(obj, np.zeros(X.shape[1]), lr="auto", max_iter=5, tol=1e-12)
     assert res.converged is False
     assert res.n_iter == 5

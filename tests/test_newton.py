@@ -120,7 +120,7 @@ def test_history_and_theta0_untouched(diabetes):
 def test_max_iter_warns(breast_cancer):
     X, y = breast_cancer
     obj = mlopt.EmpiricalRisk(X, y, loss=losses.logistic, lam=1e-3)
-    with pytest.warns(mlopt.ConvergenceWarning, match="max_iter=1"):
+    with pytest.warns(mlopt.ConvergenceWarning, match="max_iter: all 1 iterations ran"):
         res = mlopt.newton(obj, np.zeros(X.shape[1]), max_iter=1)
     assert not res.converged and res.n_iter == 1
 
