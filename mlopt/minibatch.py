@@ -27,6 +27,8 @@ from .objective import EmpiricalRisk
 
 __all__ = ["minibatch_descent"]
 
+#: Rows (evenly spaced) on which the default record estimates J(θ₀) and ‖∇J(θ₀)‖ for entry 0.
+START_ROWS = 1024
 #: Rows per block of ``shuffle="blocks"``.
 SHUFFLE_BLOCK = _sampling.SHUFFLE_BLOCK
 
@@ -73,7 +75,10 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
     record : {"epoch", "exact", "step"}, default "epoch"
         What ``history`` holds. "epoch": after each epoch, the running means of the minibatch
         objectives and gradients seen in it (estimates of J and ∇J at no extra pass over the
-        data; entry 0 is the first minibatch at θ₀), ``history_kind="estimate"``. "exact": J and
+        data; entry 0 estimates J(θ₀) and ‖∇J(θ₀)‖ on 1024 evenly spaced training rows, or all of
+        them when there are fewer; with ``average`` the estimates are of the iterates, not of
+        their average), ``history_kind="estimate"``. The divergence bound (J above 1e10 times its
+        start) is relative to entry 0. "exact": J and
         ‖∇J‖ over the training samples at θ₀ and after each epoch (one pass each). "step": the
         exact values after every update (a pass per update: for small problems and pictures).
     record_theta : bool, default False
@@ -196,10 +201,9 @@ class _MinibatchRun:
         return self._record(f, float(np.linalg.norm(g)), epoch)
 
     def run(self):
-        if self.record != "epoch":
-            self.f0 = self._record_exact(0.0)
-            if not math.isfinite(self.f0):
-                raise ValueError("theta0 gives a non-finite objective; choose another starting point")
+        self.f0 = self._record_exact(0.0) if self.record != "epoch" else self._record_start_estimate()
+        if not math.isfinite(self.f0):
+            raise ValueError("theta0 gives a non-finite objective; choose another starting point")
         bar = progress_bar(self.progress, self.epochs, getattr(self.rule, "name", "minibatch"))
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -224,8 +228,8 @@ class _MinibatchRun:
         fast, rule, state, theta, lr, B = self.fast, self.rule, self.state, self.theta, self.lr, self.batch_size
         const = lr.schedule is None
         eta = lr.value if const else self.eta
-        t, per_step, avg_start, first = self.t, self.record == "step", self.avg_start, self.f0 is None
-        limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0) if not first else math.inf
+        t, per_step, avg_start = self.t, self.record == "step", self.avg_start
+        limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0)
         loss_sum, grad_sum, batches, seen, step = 0.0, np.zeros_like(theta), 0, 0, None
         y, frac, n_grad0 = self.train.y, 1.0 / self.n, self.n_grad
         for order in _sampling.epoch_orders(self.rng, self.n, self.block):
@@ -233,10 +237,8 @@ class _MinibatchRun:
             for s in range(0, order.size, B):
                 idx = order[s:s + B]
                 value, g = fast.minibatch(theta, idx, y_order[s:s + B])
-                if first:   # record="epoch": entry 0 is the first minibatch at θ₀
-                    first, limit = False, self._record_start(value, g)
                 if not value <= limit:   # non-finite, or grown DIVERGENCE_FACTOR-fold: θₜ is bad
-                    self.t = t
+                    self.t, self.eta = t, eta
                     self._restore(step)
                     what = non_finite(value) if not math.isfinite(value) else (
                         f"the minibatch objective grew to {value:.4g} (more than {DIVERGENCE_FACTOR:.0e} "
@@ -256,10 +258,13 @@ class _MinibatchRun:
                     self._average()
                 if per_step:
                     self.eta, self.t, self.n_grad = eta, t, n_grad0 + seen * frac
-                    if not math.isfinite(self._record_exact(epoch - 1 + seen * frac)):
+                    f = self._record_exact(epoch - 1 + seen * frac)
+                    if not f <= limit:   # keep the history up to the last acceptable point
                         self.hist.drop_last()
                         self._restore(step)
-                        return "diverged", f"at epoch {epoch}, update {t}: the objective became non-finite"
+                        return "diverged", f"at epoch {epoch}, update {t}: " + (
+                            non_finite(f) if not math.isfinite(f) else
+                            f"the objective grew to {f:.4g} (more than {DIVERGENCE_FACTOR:.0e} times its start)")
         self.eta, self.t, self.state = eta, t, state
         self.n_grad = n_grad0 + seen * frac
         if not math.isfinite(theta.sum()):   # the last update of the epoch overflowed
@@ -272,12 +277,13 @@ class _MinibatchRun:
         self.last_good = self.point().copy()
         return None
 
-    def _record_start(self, value, g):
-        """Entry 0 of the cheap record (the first minibatch at θ₀); the divergence limit."""
-        if not math.isfinite(value):
-            raise ValueError("theta0 gives a non-finite objective; choose another starting point")
-        self.f0 = self._record(value, float(np.linalg.norm(g)), 0.0)
-        return DIVERGENCE_FACTOR * max(abs(value), 1.0)
+    def _record_start_estimate(self):
+        """Entry 0 of the cheap record: J and ‖∇J‖ at θ₀ estimated on START_ROWS evenly spaced
+        training rows (no pass over the data, and the same rows whatever the seed)."""
+        n = self.n
+        rows = np.unique(np.linspace(0, n - 1, min(n, START_ROWS)).astype(np.intp))
+        value, g = self.fast.minibatch(self.theta, rows)
+        return self._record(value, float(np.linalg.norm(g)), 0.0)
 
     def _average(self):
         """One more iterate in the Polyak–Ruppert average."""

@@ -193,16 +193,18 @@ def test_history_per_epoch_and_per_step(diabetes_ridge):
 
 
 def test_default_history_is_the_epoch_mean_of_the_minibatch_objectives(diabetes_ridge):
-    # record="epoch" (default): no extra pass over the data; entry 0 is the first minibatch at θ₀,
-    # entry k the mean over epoch k of the minibatch objectives J_B(θₜ) (weighted by |B|) and
-    # the norm of the mean minibatch gradient. Recomputed here from the same sample order.
+    # record="epoch" (default): no extra pass over the data; entry 0 is J and ‖∇J‖ at θ₀ on up to
+    # 1024 evenly spaced rows (all 442 here), entry k the mean over epoch k of the minibatch
+    # objectives J_B(θₜ) (weighted by |B|) and the norm of the mean minibatch gradient.
+    # Recomputed here from the same sample order.
     obj, _, _ = diabetes_ridge
     B, lr = 50, 0.01
     res = mlopt.sgd(obj, np.zeros(obj.n_features), lr=lr, batch_size=B, epochs=3, rng=0)
     assert res.history_kind == "estimate"
     rng = np.random.default_rng(0)
     theta = np.zeros(obj.n_features)
-    means, norms, first = [], [], None
+    means, norms = [], []
+    first = (obj.value(theta), np.linalg.norm(obj.gradient(theta)))
     for _ in range(3):
         order = rng.permutation(obj.n_samples)
         vals, grads, sizes = [], [], []
@@ -213,7 +215,6 @@ def test_default_history_is_the_epoch_mean_of_the_minibatch_objectives(diabetes_
             vals.append(np.mean(r * r) + obj.lam * theta @ theta)
             grads.append(g)
             sizes.append(idx.size)
-            first = (vals[0], np.linalg.norm(g)) if first is None else first
             theta = theta - lr * g
         means.append(np.dot(vals, sizes) / sum(sizes))
         norms.append(np.linalg.norm(np.mean(grads, axis=0)))
@@ -471,3 +472,17 @@ def test_adam_with_a_huge_lr_is_not_a_normal_finish(diabetes_ridge):
     with pytest.warns(mlopt.ConvergenceWarning, match="^diverged"):
         res = mlopt.adam(obj, np.zeros(obj.n_features), lr=1e6, epochs=10, rng=0)
     assert res.status == "diverged" and "grew" in res.message
+
+
+def test_step_record_keeps_no_rejected_point_and_advice_quotes_the_lr(diabetes_ridge):
+    # a run diverging in its first epoch: the history ends at the last acceptable point, the
+    # advice quotes the lr actually used
+    obj, _, _ = diabetes_ridge
+    lr = 1 / obj.smoothness()
+    for record in ("epoch", "exact", "step"):
+        with pytest.warns(mlopt.ConvergenceWarning, match="^diverged"):
+            res = mlopt.sgd(obj, np.zeros(obj.n_features), lr=lr, batch_size=1, epochs=20, rng=0, record=record)
+        h = res.history["objective"]
+        assert np.all(h <= 1e10 * max(abs(h[0]), 1)), record
+        assert f"lr={lr:g}" in res.message, res.message
+        assert res.objective == pytest.approx(obj.value(res.theta), rel=1e-12)
