@@ -33,6 +33,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+#: How long a page may take to load, typeset and go quiet: generous, because the machines that run
+#: the tests are shared and a loaded one was seen to need more than 30 s for the longest chapter.
+PAGE_TIMEOUT_MS = 120_000
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -227,13 +230,14 @@ def _visit(browser, url, width=1280, height=900):
             r.continue_()
 
     page.route("**/*", route)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(url, wait_until="load")
     return page, context, errors, outside
 
 
 def _wait_for_math(page):
     page.wait_for_function("() => !document.querySelector('.math') || "
-                           "(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=30000)
+                           "(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=PAGE_TIMEOUT_MS)
     page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
 
 
@@ -312,7 +316,7 @@ def test_chapter_pages_offer_their_notebook(site, server, browser):
 def test_search_finds_ridge(site, server, browser):
     page, context, errors, _ = _visit(browser, urljoin(server, "search.html?q=ridge"))
     try:
-        page.wait_for_selector("#search-results li", timeout=30000)
+        page.wait_for_selector("#search-results li", timeout=PAGE_TIMEOUT_MS)
         hits = page.locator("#search-results li").count()
         assert hits >= 1, "the search page found nothing for 'ridge'"
         assert not errors, errors
