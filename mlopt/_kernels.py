@@ -104,7 +104,7 @@ def sum_then_dz(value, dz):
 def sum_of_squares(k, dz):
     def sum_and_dz(zv, yv):
         u = dz(zv, yv)
-        return k * float(u @ u), u
+        return k * float(u.dot(u)), u
 
     return sum_and_dz
 

@@ -246,7 +246,7 @@ class UncheckedRisk:
 
     def _sums(self, theta, X, y, value, grad, scaled=True):
         k = self.kernel
-        z = X @ theta
+        z = X.dot(theta)         # ndarray.dot: the same BLAS call as @, with less overhead per call
         if value and grad:
             total, u = k.sum_and_dz(z, y)
         else:
@@ -254,7 +254,7 @@ class UncheckedRisk:
             u = k.dz(z, y) if grad else None
         g = None
         if grad:
-            g = u @ X
+            g = u.dot(X)
             if scaled and k.scale != 1.0:
                 g *= k.scale
         return total, g
@@ -302,9 +302,9 @@ class UncheckedRisk:
         ``y_rows`` may pass ``y[rows]`` when the caller already has it (a slice of y in the
         epoch's order saves one gather per minibatch).
         """
-        Xb, k = self.X[rows], self.kernel
-        total, u = k.sum_and_dz(Xb @ theta, self.y[rows] if y_rows is None else y_rows)
-        g = u @ Xb
+        Xb, k = self.X.take(rows, axis=0), self.kernel   # take: a faster row gather than X[rows]
+        total, u = k.sum_and_dz(Xb.dot(theta), self.y[rows] if y_rows is None else y_rows)
+        g = u.dot(Xb)
         m = Xb.shape[0]
         g *= k.scale / m       # one scaling of the d-vector, none of the m-vector
         if self.lam:
