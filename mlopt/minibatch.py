@@ -182,7 +182,7 @@ class _MinibatchRun:
         self.hist = History(theta0.size, record_theta, extra)
         self.t, self.n_grad, self.eta = 0, 0.0, 0.0
         self.best, self.best_theta, self.no_improve = math.inf, None, 0
-        self.last_good, self.f0 = self.theta.copy(), None
+        self.last_good, self.t_good, self.f0 = self.theta.copy(), 0, None
 
     def point(self):
         """The iterate the run returns: the average once averaging has begun."""
@@ -274,7 +274,7 @@ class _MinibatchRun:
             self._record(loss_sum / seen, float(np.linalg.norm(grad_sum / batches)), float(epoch))
         elif self.record == "exact":
             self._record_exact(float(epoch))
-        self.last_good = self.point().copy()
+        self.last_good, self.t_good = self.point().copy(), t
         return None
 
     def _record_start_estimate(self):
@@ -296,6 +296,7 @@ class _MinibatchRun:
         prev = self.theta - step if step is not None else None
         good = prev is not None and np.isfinite(prev).all() and math.isfinite(self.fast.value(prev))
         self.theta[:] = prev if good else self.last_good
+        self.t = self.t - 1 if good else self.t_good   # n_iter: the updates that led to the returned θ
         self.n_avg = 0
 
     def _after_epoch(self, epoch):
