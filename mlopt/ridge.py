@@ -10,9 +10,9 @@ Solved by a Cholesky factorization of the d×d system (or, when n < d, of the n�
 relative to XᵀX/n, as with duplicated columns and a tiny λ), Cholesky may "succeed" with an
 inaccurate answer, so its pivots are checked: a pivot ratio above ``PIVOT_RATIO`` (a condition
 number above about 1/√eps) sends the problem to the SVD of X, where singular values at round-off
-level count as zero (minimum norm), exactly as ``lstsq`` does for λ = 0. Data whose entries are
-beyond 1e100 are rescaled by powers of two first, so XᵀX cannot overflow. Never an explicit
-inverse.
+level count as zero (minimum norm), exactly as ``lstsq`` does for λ = 0. When XᵀX or Xᵀy
+overflows (entries beyond about 1e154), the data are rescaled by powers of two and the system
+solved again. Never an explicit inverse.
 """
 
 from __future__ import annotations
@@ -28,14 +28,10 @@ __all__ = ["ridge"]
 #: Largest accepted ratio of Cholesky pivots, max diag(C) / min diag(C) (its square bounds the
 #: condition number from below): beyond it the normal equations lose more than half the digits.
 PIVOT_RATIO = 1e4
-#: X or y with an entry larger than this is rescaled before forming XᵀX and Xᵀy.
-RESCALE_AT = 1e100
 
 
 def _cholesky_solve(A, b):
     """A⁻¹b by Cholesky, or None when A is not numerically positive definite."""
-    if not np.all(np.isfinite(A)):
-        return None
     try:
         c = np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
@@ -97,16 +93,14 @@ def ridge(X, y, lam: float) -> np.ndarray:
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one entry per row of X: X has {X.shape[0]} rows, y has shape {y.shape}")
     lam = check_scalar(lam, "lam", low=0.0)
-    # Huge data would overflow in XᵀX or Xᵀy: rescale by powers of two (exact). With X = a·X' and
-    # y = b·y', θ = (b/a)·θ' where θ' solves the problem for (X', y', λ/a²). (Tiny data needs
-    # nothing: XᵀX/n + λI stays well defined, and what underflows is below λ's resolution.)
-    a = _power_of_two(float(np.max(np.abs(X)))) if np.max(np.abs(X)) > RESCALE_AT else 1.0
-    b = _power_of_two(float(np.max(np.abs(y)))) if np.max(np.abs(y)) > RESCALE_AT else 1.0
-    if a != 1.0 or b != 1.0:
-        X, y, lam = X / a, y / b, lam / (a * a)
-    theta = _solve(X, y, lam)
-    if a != 1.0 or b != 1.0:
-        theta = theta * (b / a)
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = _solve(X, y, lam)
+    if not np.all(np.isfinite(theta)):
+        # XᵀX or Xᵀy overflowed (entries beyond about 1e154): rescale by powers of two (exact).
+        # With X = a·X' and y = b·y', θ = (b/a)·θ' where θ' solves the problem for (X', y', λ/a²).
+        # Checked after the fact, so ordinary data pay nothing for it.
+        a, b = _power_of_two(max(float(X.max()), -float(X.min()))), _power_of_two(max(float(y.max()), -float(y.min())))
+        theta = _solve(X / a, y / b, lam / (a * a)) * (b / a)
     if not np.all(np.isfinite(theta)):
         raise ValueError("ridge: the solution overflows float64 for this X, y and lam (its entries are "
                          "beyond 1e308); rescale X or y")
@@ -114,18 +108,22 @@ def ridge(X, y, lam: float) -> np.ndarray:
 
 
 def _solve(X, y, lam):
+    """θ, or a non-finite array when the normal equations overflow (the caller rescales)."""
     n, d = X.shape
     if lam == 0.0:
         return np.linalg.lstsq(X, y, rcond=None)[0]
     if n >= d:
-        A = X.T @ X
+        A, b = X.T @ X, X.T @ y
         A /= n
+        b /= n
         A.flat[:: d + 1] += lam
-        theta = _cholesky_solve(A, X.T @ y / n)
     else:
-        K = X @ X.T
-        K /= n
-        K.flat[:: n + 1] += lam
-        alpha = _cholesky_solve(K, y / n)
-        theta = None if alpha is None else X.T @ alpha
-    return theta if theta is not None else _svd_solve(X, y, lam)
+        A, b = X @ X.T, y / n
+        A /= n
+        A.flat[:: n + 1] += lam
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+        return np.full(d, np.nan)
+    sol = _cholesky_solve(A, b)
+    if sol is None:   # numerically singular: the SVD of X, round-off singular values as zero
+        return _svd_solve(X, y, lam)
+    return sol if n >= d else X.T @ sol

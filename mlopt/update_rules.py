@@ -12,7 +12,7 @@ may overwrite ``grad`` and the state's arrays, and the returned step is valid un
 call. They never modify ``theta``. :func:`mlopt.minibatch_descent` runs any rule over
 minibatches; :func:`mlopt.gradient_descent` runs :class:`Momentum` on full gradients.
 
-Adding an optimizer is one class here and one function in :mod:`mlopt.stochastic` (README,
+Adding an optimizer is one class here and one function in ``mlopt/stochastic.py`` (README,
 "Adding an optimizer"). Chapter 5 (*Stochastic gradients*) explains the rules.
 """
 
