@@ -169,7 +169,11 @@ def test_history_record(diabetes, kw):
     X, y = diabetes
     obj = mlopt.EmpiricalRisk(X, y, lam=0.1)
     theta0 = np.full(X.shape[1], 0.5)
-    res = mlopt.gradient_descent(obj, theta0, tol=1e-6, max_iter=3000, record_theta=True, **kw)
+    # backtracking stalls near ||grad|| ~ 1e-5 here (its decrease falls below J's round-off)
+    tol = 1e-4 if kw["lr"] == "backtracking" else 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mlopt.ConvergenceWarning)
+        res = mlopt.gradient_descent(obj, theta0, tol=tol, max_iter=3000, record_theta=True, **kw)
     h = res.history
     for key in ("objective", "grad_norm", "lr", "time", "n_grad", "theta"):
         assert key in h, key

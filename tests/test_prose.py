@@ -117,3 +117,13 @@ def test_the_lint_sees_typed_numbers_and_spares_the_rest():
     assert [s.strip() for s in found] and len(found) == 2, found
     assert typed_numbers("Newton needs {glue:text}`ch_it` steps; see Chapter 3.") == []
     assert typed_numbers("only 3 of them", allowed=["3 of them"]) == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_no_pipe_inside_math_in_a_table(chapter):
+    # In a markdown table a | inside $...$ ends the cell and leaves raw TeX on the page: write
+    # \lvert x \rvert and \lVert x \rVert there.
+    bad = [(i, m.group(0)) for i, c in enumerate(_load(chapter)["cells"]) if c["cell_type"] == "markdown"
+           for line in "".join(c["source"]).split("\n") if line.startswith("|")
+           for m in re.finditer(r"\$[^$]*\$", line) if "|" in m.group(0)]
+    assert not bad, f"{chapter.name}: | inside math in a table row: {bad}"
