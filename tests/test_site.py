@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -231,8 +232,31 @@ def _visit(browser, url, width=1280, height=900):
 
     page.route("**/*", route)
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    # requests in flight, for _wait_quiet (and for its message when a page never goes quiet)
+    inflight: dict = {}
+    page.on("request", lambda r: inflight.__setitem__(id(r), r.url))
+    page.on("requestfinished", lambda r: inflight.pop(id(r), None))
+    page.on("requestfailed", lambda r: inflight.pop(id(r), None))
+    page.inflight = inflight
     page.goto(url, wait_until="load")
     return page, context, errors, outside
+
+
+def _wait_quiet(page, quiet_ms=500):
+    """Wait until no request has been in flight for ``quiet_ms`` (Playwright's "networkidle", with
+    the URLs still loading in the failure message when a page never gets there)."""
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    quiet_since = None
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)   # lets the page's events arrive
+        if page.inflight:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return
+    pytest.fail(f"{page.url}: requests still in flight after {PAGE_TIMEOUT_MS / 1000:.0f} s: "
+                f"{sorted(page.inflight.values())[:10]}")
 
 
 def _wait_for_math(page):
@@ -249,7 +273,7 @@ def test_every_page_in_the_browser(site, server, browser):
         page, context, errors, outside = _visit(browser, urljoin(server, rel))
         try:
             _wait_for_math(page)
-            page.wait_for_load_state("networkidle")
+            _wait_quiet(page)
             info = page.evaluate("""() => {
                 // prose only: code cells and their outputs may legitimately hold TeX source
                 const main = document.querySelector('main');
