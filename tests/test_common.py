@@ -158,7 +158,10 @@ def test_bad_theta0(case, problem):
         case(obj, np.full(10, np.nan))
 
 
-@pytest.mark.parametrize("case", [c for c in SOLVERS if c.has_lr], ids=[c.name for c in SOLVERS if c.has_lr])
+WITH_LR = [c for c in SOLVERS if c.has_lr and c.name != "gd_backtracking"]   # that case sets lr itself
+
+
+@pytest.mark.parametrize("case", WITH_LR, ids=[c.name for c in WITH_LR])
 @pytest.mark.parametrize("lr, match", [
     (-0.1, "lr must be > 0"),
     ("fast", "lr must be a positive float"),
@@ -168,8 +171,6 @@ def test_bad_theta0(case, problem):
 ])
 def test_bad_lr_is_refused_by_name(case, problem, lr, match):
     obj, theta0 = problem
-    if case.name == "gd_backtracking":
-        pytest.skip("the case sets lr itself")
     if callable(lr) and case.solve is mlopt.proximal_gradient:   # no schedules there
         match = "lr must be a positive float or 'auto'; got a callable"
     with pytest.raises(ValueError, match=match):

@@ -405,6 +405,7 @@ def test_fused_chunked_gradient_matches_the_whole_array_formula(monkeypatch):
 
 # --- array-likes: converted when the data are unambiguous, refused by name otherwise ------------
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_matrix_masked_and_pandas_inputs_are_converted(diabetes):
     X, y = diabetes
     ref = mlopt.EmpiricalRisk(X, y, lam=0.1)
