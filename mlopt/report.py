@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 
 from ._validation import check_scalar
 

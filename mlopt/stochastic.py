@@ -11,7 +11,7 @@ gradients*) explains them and compares them at equal numbers of gradient evaluat
 from __future__ import annotations
 
 from ._options import check_momentum
-from .minibatch import SHUFFLE_BLOCK, minibatch_descent  # noqa: F401  (SHUFFLE_BLOCK: for the book)
+from .minibatch import minibatch_descent
 from .update_rules import AdaGrad, Adam, AdamW, Momentum, RMSProp, UpdateRule
 
 __all__ = ["sgd", "adagrad", "rmsprop", "adam", "adamw"]
