@@ -27,6 +27,20 @@ from .objective import EmpiricalRisk
 __all__ = ["proximal_gradient"]
 
 
+def _operators(obj, eta):
+    """J(θ) = R̂ₙ(θ) + λΩ(θ) and the prox step θ ↦ prox_{ηλΩ}(θ − η∇R̂ₙ(θ)) of ``obj``."""
+    lam, reg, fast = obj.lam, obj.regularizer, obj.unchecked
+
+    def J(th):
+        return fast.risk_value(th) + (lam * reg.value(th) if lam else 0.0)
+
+    def prox_step(point):
+        g = fast.risk_gradient(point)
+        return reg.prox(point - eta * g, eta * lam) if lam else point - eta * g
+
+    return J, prox_step
+
+
 def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_iter: int = 1000,
                       tol: float | None = 1e-6, callback=None, record_theta: bool = False):
     """Minimize R̂ₙ(θ) + λΩ(θ) by proximal gradient steps (ISTA), or FISTA when ``accelerated``.
@@ -81,15 +95,8 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
     L = obj.risk_smoothness() if obj.loss.curvature_bounds is not None else None
     smoothness = (lambda: L if L and L > 0 else None)
     spec = resolve_lr(lr, accept=("auto",), smoothness=smoothness, schedules=False)
-    eta, lam, reg, fast = spec.value, obj.lam, obj.regularizer, obj.unchecked
-
-    def J(th):
-        return fast.risk_value(th) + (lam * reg.value(th) if lam else 0.0)
-
-    def prox_step(point):
-        g = fast.risk_gradient(point)
-        return reg.prox(point - eta * g, eta * lam) if lam else point - eta * g
-
+    eta = spec.value
+    J, prox_step = _operators(obj, eta)
     hist = History(theta.size, record_theta)
     with np.errstate(over="ignore", invalid="ignore"):
         f, nxt = J(theta), prox_step(theta)
@@ -105,16 +112,13 @@ def proximal_gradient(obj, theta0, *, lr="auto", accelerated: bool = False, max_
                         advice=lambda: lr_advice(eta, L))
 
     def converged_at_next(t):
-        # ISTA tests the criterion at θₜ itself. FISTA tests it at yₜ: return the prox step from
-        # yₜ, already computed, whose distance to the optimum the gradient mapping bounds (θₜ can
-        # be a ripple away from it).
+        # ISTA tests the criterion at θₜ itself; FISTA at yₜ, so it returns the prox step from yₜ
+        # (already computed; θₜ can be a ripple away from the optimum).
         nonlocal theta
-        if not accelerated:
-            return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {t} iterations")
-        theta = nxt
-        hist.record(theta, objective=J(theta), grad_norm=gmap, lr=eta, n_grad=n_grad)
-        return end("converged", f"gradient mapping {gmap:.3g} at the extrapolated point <= tol={tol:g}; "
-                                f"returning its prox step, after {t + 1} iterations")
+        if accelerated:
+            theta = nxt
+            hist.record(theta, objective=J(theta), grad_norm=gmap, lr=eta, n_grad=n_grad)
+        return end("converged", f"gradient mapping {gmap:.3g} <= tol={tol:g} after {hist.n - 1} iterations")
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(max_iter):
