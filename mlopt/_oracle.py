@@ -31,7 +31,6 @@ class Oracle:
             raise ValueError(f"{name} must have shape ({n_features},) to match n_features={n_features}; "
                              f"got shape {theta0.shape}")
         self.theta0 = theta0.copy()
-        self.n_features = theta0.size
         if isinstance(obj, EmpiricalRisk):
             fast = obj.unchecked
             self.value, self.gradient = fast.value, fast.gradient

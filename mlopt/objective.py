@@ -284,12 +284,6 @@ class UncheckedRisk:
         """R̂ₙ(θ), without λΩ."""
         return self.risk_sums(theta, grad=False)[0] / self.n
 
-    def risk_value_and_gradient(self, theta):
-        """(R̂ₙ(θ), ∇R̂ₙ(θ)), without λΩ (the smooth part, for proximal steps)."""
-        total, g = self.risk_sums(theta)
-        g /= self.n
-        return total / self.n, g
-
     def risk_gradient(self, theta) -> np.ndarray:
         """∇R̂ₙ(θ), without λΩ."""
         g = self.risk_sums(theta, value=False)[1]
