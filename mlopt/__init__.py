@@ -6,8 +6,10 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - :mod:`mlopt.regularizers` — Ω(θ): ``l2``, ``l1``, ``elastic_net``, ``none``
 - :class:`EmpiricalRisk` — J, its gradient (full or minibatch) and Hessian, L and μ
 - :class:`SymbolicFunction`, :func:`check_gradient` — small functions and the finite-difference check
+- :class:`Quadratic` — J(θ) = ½θᵀAθ − bᵀθ + c, the model problem of the rates
 - full-batch solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`,
-  :func:`proximal_gradient` (ISTA/FISTA); the closed form :func:`ridge`
+  :func:`proximal_gradient` (ISTA/FISTA), :func:`conjugate_gradient`, :func:`lbfgs`; the closed
+  form :func:`ridge`
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
   :func:`rmsprop`, :func:`adam`, :func:`adamw` — each :func:`minibatch_descent` with one rule
   of :mod:`mlopt.update_rules`
@@ -18,12 +20,15 @@ Every run ends with a ``Result`` whose ``status`` is one of :data:`mlopt.result.
 """
 
 from . import datasets, losses, regularizers, report, schedules, update_rules
+from .cg import conjugate_gradient
 from .gd import gradient_descent
 from .losses import Loss
+from .quasi_newton import lbfgs
 from .minibatch import minibatch_descent
 from .newton import newton
 from .objective import EmpiricalRisk
 from .proximal import proximal_gradient
+from .quadratic import Quadratic
 from .result import STATUSES, ConvergenceWarning, Result
 from .ridge import ridge
 from .stochastic import adagrad, adam, adamw, rmsprop, sgd
@@ -35,7 +40,7 @@ __all__ = [
     "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "STATUSES", "SymbolicFunction", "check_gradient",
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
     "sgd", "adagrad", "rmsprop", "adam", "adamw", "minibatch_descent", "update_rules", "proximal_gradient",
-    "plotting",
+    "plotting", "Quadratic", "conjugate_gradient", "lbfgs",
 ]
 
 

@@ -61,3 +61,41 @@ def armijo(value, theta, direction, f, slope, eta0, *, allowance=0.0):
             return eta
         eta *= ARMIJO_SHRINK
     return None
+
+#: Newton steps in a row that may change J only within its round-off without halving the best
+#: ‖∇J‖ before the run stops as stalled: the gradient has reached float64's noise level.
+STALL_STEPS = 3
+
+
+class StallWatch:
+    """Counts Newton steps in a row that change J only within its round-off and do not halve the
+    best ‖∇J‖ so far; ``step`` returns True after STALL_STEPS of them."""
+
+    def __init__(self, gnorm: float):
+        self.best, self.count = gnorm, 0
+
+    def step(self, f: float, new_f: float, gnorm: float) -> bool:
+        noise = round_off(f)
+        progressed = new_f < f - noise or gnorm < 0.5 * self.best
+        self.best = min(self.best, gnorm)
+        self.count = self.count + 1 if (abs(new_f - f) <= noise and not progressed) else 0
+        return self.count >= STALL_STEPS
+
+
+class WindowWatch:
+    """Stalled when, for ``steps`` steps in a row, J changed only within its round-off and the best
+    ‖∇J‖ did not fall below half of what it was when the window began (L-BFGS, whose gradient may
+    keep shrinking, by less than half per step, long after J stops resolving the progress)."""
+
+    def __init__(self, gnorm: float, steps: int):
+        self.best = self.anchor = gnorm
+        self.count, self.steps = 0, steps
+
+    def step(self, f: float, new_f: float, gnorm: float) -> bool:
+        noise = round_off(f)
+        self.best = min(self.best, gnorm)
+        if new_f < f - noise or new_f > f + noise or self.best < 0.5 * self.anchor:
+            self.anchor, self.count = self.best, 0
+        else:
+            self.count += 1
+        return self.count >= self.steps

@@ -14,33 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._history import History
-from ._linesearch import armijo, round_off
+from ._linesearch import STALL_STEPS, StallWatch, armijo, round_off
 from ._options import check_run_options
 from ._oracle import Oracle
 from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
 from ._validation import check_bool
 
 __all__ = ["newton"]
-
-#: Newton steps in a row that may change J only within its round-off without halving the best
-#: ‖∇J‖ before the run stops as stalled: the gradient has reached float64's noise level.
-STALL_STEPS = 3
-
-
-class _StallWatch:
-    """Counts Newton steps in a row that change J only within its round-off and do not halve the
-    best ‖∇J‖ so far; ``stalled`` after STALL_STEPS of them."""
-
-    def __init__(self, gnorm: float):
-        self.best, self.count = gnorm, 0
-
-    def step(self, f: float, new_f: float, gnorm: float) -> bool:
-        noise = round_off(f)
-        progressed = new_f < f - noise or gnorm < 0.5 * self.best
-        self.best = min(self.best, gnorm)
-        self.count = self.count + 1 if (abs(new_f - f) <= noise and not progressed) else 0
-        return self.count >= STALL_STEPS
-
 
 def _newton_direction(H, g):
     try:
@@ -106,7 +86,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
     gnorm, n_grad = float(np.linalg.norm(g)), 1
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
-    watch = _StallWatch(gnorm)
+    watch = StallWatch(gnorm)
 
     def end(status, detail):
         return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1, advice=advice)

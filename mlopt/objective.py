@@ -145,6 +145,16 @@ class EmpiricalRisk:
         """∇²J(θ) = (1/n) Xᵀ diag(ℓ''(Xθ, y)) X + λ∇²Ω(θ), shape (n_features, n_features)."""
         return self.unchecked.hessian(self._check(theta))
 
+    def hessian_vector(self, theta, v) -> np.ndarray:
+        """∇²J(θ) v = (1/n) Xᵀ (ℓ''(Xθ, y) ∘ Xv) + λ∇²Ω v, without forming the Hessian.
+
+        Three passes over X (Xθ, Xv and the product with Xᵀ); two when ℓ'' is constant (the
+        squared loss). This is what :func:`mlopt.conjugate_gradient` needs per iteration.
+        """
+        theta = self._check(theta)
+        v = check_theta(v, self.n_features, "v")
+        return self.unchecked.hessian_vector(theta, v)
+
     # --- curvature constants ------------------------------------------------------------------
 
     def gram_eigenvalues(self) -> np.ndarray:
@@ -221,6 +231,7 @@ class UncheckedRisk:
     def __init__(self, obj: EmpiricalRisk):
         self.X, self.y, self.n = obj.X, obj.y, obj.n_samples
         self.kernel = obj.loss.kernel
+        self.constant_dz2 = obj.loss.constant_dz2
         self.lam, self.reg = obj.lam, obj.regularizer
         X = obj.X
         if X.nbytes <= FUSE_BYTES and not isinstance(X, np.memmap):
@@ -304,6 +315,20 @@ class UncheckedRisk:
         if self.lam:
             return total / m + self.lam * self.reg.value(theta), g + self.lam * self.reg.gradient(theta)
         return total / m, g
+
+    def hessian_vector(self, theta, v) -> np.ndarray:
+        """∇²J(θ) v without forming the Hessian (θ is not read when ℓ'' is constant)."""
+        X = self.X
+        Xv = X.dot(v)
+        if self.constant_dz2 is not None:   # the squared loss: ℓ'' does not depend on θ
+            Xv *= self.constant_dz2
+        else:
+            Xv *= self.kernel.dz2(X.dot(theta), self.y)
+        Hv = Xv.dot(X)
+        Hv /= self.n
+        if self.lam:
+            Hv += (self.lam * self.reg.curvature) * v
+        return Hv
 
     def hessian(self, theta) -> np.ndarray:
         X = self.X

@@ -56,6 +56,8 @@ SOLVERS = [
          diverge={"lr": 50.0}),
     Case("gd_backtracking", mlopt.gradient_descent, {"lr": "backtracking"}),
     Case("newton", _newton, {}, has_lr=False),
+    Case("conjugate_gradient", mlopt.conjugate_gradient, {}, has_lr=False),
+    Case("lbfgs", mlopt.lbfgs, {}, has_lr=False),
     Case("ista", mlopt.proximal_gradient, {"lr": "auto"}, diverge={"lr": 50.0}),
     Case("fista", mlopt.proximal_gradient, {"lr": "auto", "accelerated": True}, diverge={"lr": 50.0}),
     Case("sgd", mlopt.sgd, {"lr": 0.01, "rng": 0}, stochastic=True, diverge={"lr": 5.0}),
