@@ -10,6 +10,7 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - full-batch solvers returning a :class:`Result`: :func:`gradient_descent`, :func:`newton`,
   :func:`proximal_gradient` (ISTA/FISTA), :func:`conjugate_gradient`, :func:`lbfgs`; the closed
   form :func:`ridge`
+- constraints: :func:`projected_gradient` with the sets of :mod:`mlopt.projections`
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
   :func:`rmsprop`, :func:`adam`, :func:`adamw` — each :func:`minibatch_descent` with one rule
   of :mod:`mlopt.update_rules`
@@ -19,7 +20,7 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 Every run ends with a ``Result`` whose ``status`` is one of :data:`mlopt.result.STATUSES`.
 """
 
-from . import datasets, losses, regularizers, report, schedules, update_rules
+from . import datasets, losses, projections, regularizers, report, schedules, update_rules
 from .cg import conjugate_gradient
 from .gd import gradient_descent
 from .losses import Loss
@@ -27,6 +28,7 @@ from .quasi_newton import lbfgs
 from .minibatch import minibatch_descent
 from .newton import newton
 from .objective import EmpiricalRisk
+from .projected import projected_gradient
 from .proximal import proximal_gradient
 from .quadratic import Quadratic
 from .result import STATUSES, ConvergenceWarning, Result
@@ -40,7 +42,7 @@ __all__ = [
     "ConvergenceWarning", "EmpiricalRisk", "Loss", "Result", "STATUSES", "SymbolicFunction", "check_gradient",
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
     "sgd", "adagrad", "rmsprop", "adam", "adamw", "minibatch_descent", "update_rules", "proximal_gradient",
-    "plotting", "Quadratic", "conjugate_gradient", "lbfgs",
+    "plotting", "Quadratic", "conjugate_gradient", "lbfgs", "projected_gradient", "projections",
 ]
 
 

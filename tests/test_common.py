@@ -45,6 +45,14 @@ def _newton(obj, theta0, **kw):
     return mlopt.newton(obj, theta0, **kw)
 
 
+def _projected_box(obj, theta0, **kw):
+    return mlopt.projected_gradient(obj, theta0, project=mlopt.projections.box(), **kw)   # unbounded box
+
+
+def _projected_ball(obj, theta0, **kw):
+    return mlopt.projected_gradient(obj, theta0, project=mlopt.projections.ball(2.0), **kw)
+
+
 def _minibatch_adam(obj, theta0, **kw):
     return mlopt.minibatch_descent(obj, theta0, mlopt.update_rules.Adam(), **kw)
 
@@ -56,6 +64,8 @@ SOLVERS = [
          diverge={"lr": 50.0}),
     Case("gd_backtracking", mlopt.gradient_descent, {"lr": "backtracking"}),
     Case("newton", _newton, {}, has_lr=False),
+    Case("projected_box", _projected_box, {"lr": "auto"}, diverge={"lr": 50.0}),
+    Case("projected_ball", _projected_ball, {"lr": "backtracking"}),
     Case("conjugate_gradient", mlopt.conjugate_gradient, {}, has_lr=False),
     Case("lbfgs", mlopt.lbfgs, {}, has_lr=False),
     Case("ista", mlopt.proximal_gradient, {"lr": "auto"}, diverge={"lr": 50.0}),
@@ -160,7 +170,7 @@ def test_bad_theta0(case, problem):
         case(obj, np.full(10, np.nan))
 
 
-WITH_LR = [c for c in SOLVERS if c.has_lr and c.name != "gd_backtracking"]   # that case sets lr itself
+WITH_LR = [c for c in SOLVERS if c.has_lr and c.options.get("lr") != "backtracking"]   # those set lr themselves
 
 
 @pytest.mark.parametrize("case", WITH_LR, ids=[c.name for c in WITH_LR])
@@ -175,6 +185,8 @@ def test_bad_lr_is_refused_by_name(case, problem, lr, match):
     obj, theta0 = problem
     if callable(lr) and case.solve is mlopt.proximal_gradient:   # no schedules there
         match = "lr must be a positive float or 'auto'; got a callable"
+    if callable(lr) and case.solve is _projected_box:
+        match = "lr must be a positive float, 'auto' or 'backtracking'; got a callable"
     with pytest.raises(ValueError, match=match):
         quietly(case, obj, theta0, lr=lr, **case.budget(2))
 

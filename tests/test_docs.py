@@ -7,7 +7,7 @@ import inspect
 
 import mlopt
 
-MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules")
+MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules", "projections")
 
 
 def public_objects():
