@@ -13,7 +13,7 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
 - constraints: :func:`projected_gradient` with the sets of :mod:`mlopt.projections`
 - stochastic solvers: :func:`sgd` (momentum, Nesterov, averaging), :func:`adagrad`,
   :func:`rmsprop`, :func:`adam`, :func:`adamw` — each :func:`minibatch_descent` with one rule
-  of :mod:`mlopt.update_rules`
+  of :mod:`mlopt.update_rules`; the variance-reduced :func:`svrg` and :func:`saga`
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
 - :mod:`mlopt.report` — numbers as text with only the digits a computation determines
 
@@ -35,6 +35,7 @@ from .result import STATUSES, ConvergenceWarning, Result
 from .ridge import ridge
 from .stochastic import adagrad, adam, adamw, rmsprop, sgd
 from .symbolic import SymbolicFunction, check_gradient
+from .variance_reduction import saga, svrg
 
 __version__ = "0.2.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
     "sgd", "adagrad", "rmsprop", "adam", "adamw", "minibatch_descent", "update_rules", "proximal_gradient",
     "plotting", "Quadratic", "conjugate_gradient", "lbfgs", "projected_gradient", "projections",
+    "svrg", "saga",
 ]
 
 

@@ -123,6 +123,17 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
     >>> res.status, bool(np.linalg.norm(res.theta - mlopt.ridge(X, y, 0.01)) < 0.05)
     ('completed', True)
     """
+    return run_minibatch(obj, theta0, rule, None, lr=lr, batch_size=batch_size, epochs=epochs, average=average,
+                         tol=tol, n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, record=record, record_theta=record_theta,
+                         rng=rng, callback=callback, progress=progress, shuffle=shuffle)
+
+
+def run_minibatch(obj, theta0, rule, estimator, *, lr, batch_size, epochs, average, tol, n_iter_no_change,
+                  early_stopping, validation_fraction, record, record_theta, rng, callback, progress, shuffle):
+    """Check the options of :func:`minibatch_descent` and run it; ``estimator`` (or None for the
+    plain minibatch gradient) is a factory ``estimator(fast, n) -> object`` with ``begin_epoch(theta)
+    -> passes`` and ``__call__(theta, rows, y_rows) -> (value, gradient)`` (:mod:`mlopt.variance_reduction`)."""
     if not isinstance(obj, EmpiricalRisk):
         raise ValueError(f"obj must be an mlopt.EmpiricalRisk (stochastic methods sample its rows); "
                          f"got {type(obj).__name__}")
@@ -151,13 +162,13 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
         raise ValueError(f"shuffle must be 'auto', 'rows' or 'blocks'; got shuffle={shuffle!r}")
     if options["early_stopping"] and options["tol"] is None:
         raise ValueError("early_stopping=True needs a tol (e.g. tol=1e-4); got tol=None")
-    return _MinibatchRun(obj, rule, **options).run()
+    return _MinibatchRun(obj, rule, estimator=estimator, **options).run()
 
 
 class _MinibatchRun:
     """One run of :func:`minibatch_descent` (arguments already checked)."""
 
-    def __init__(self, obj, rule, *, theta0, lr, batch_size, epochs, average, tol, n_iter_no_change,
+    def __init__(self, obj, rule, *, estimator, theta0, lr, batch_size, epochs, average, tol, n_iter_no_change,
                  early_stopping, validation_fraction, record, record_theta, rng, callback, progress,
                  shuffle):
         self.obj, self.rule, self.lr, self.rng = obj, rule, lr, rng
@@ -173,6 +184,7 @@ class _MinibatchRun:
                              f"got batch_size={batch_size}")
         self.block = _sampling.shuffle_block(shuffle, obj.X)
         self.fast = self.train.unchecked
+        self.estimator = estimator(self.fast, self.n) if estimator is not None else None
         self.theta = theta0.copy()
         self.state = rule.init(self.theta)
         self.avg_start, self.theta_avg, self.n_avg = average, None, 0
@@ -232,11 +244,18 @@ class _MinibatchRun:
         limit = DIVERGENCE_FACTOR * max(abs(self.f0), 1.0)
         loss_sum, grad_sum, batches, seen, step = 0.0, np.zeros_like(theta), 0, 0, None
         y, frac, n_grad0 = self.train.y, 1.0 / self.n, self.n_grad
+        minibatch = fast.minibatch
+        if self.estimator is not None:   # variance reduction: a full pass (SVRG's snapshot, SAGA's table)
+            passes = self.estimator.begin_epoch(theta)
+            if passes is None:
+                return "diverged", f"at epoch {epoch}, update {t}: the full gradient became non-finite"
+            n_grad0 += passes
+            minibatch = self.estimator
         for order in _sampling.epoch_orders(self.rng, self.n, self.block):
             y_order = y[order]       # one gather per order, then views per minibatch
             for s in range(0, order.size, B):
                 idx = order[s:s + B]
-                value, g = fast.minibatch(theta, idx, y_order[s:s + B])
+                value, g = minibatch(theta, idx, y_order[s:s + B])
                 if not value <= limit:   # non-finite, or grown DIVERGENCE_FACTOR-fold: θₜ is bad
                     self.t, self.eta = t, eta
                     self._restore(step)

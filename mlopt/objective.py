@@ -307,14 +307,36 @@ class UncheckedRisk:
         ``y_rows`` may pass ``y[rows]`` when the caller already has it (a slice of y in the
         epoch's order saves one gather per minibatch).
         """
-        Xb, k = self.X.take(rows, axis=0), self.kernel   # take: a faster row gather than X[rows]
-        total, u = k.sum_and_dz(Xb.dot(theta), self.y[rows] if y_rows is None else y_rows)
+        total, u, Xb = self.minibatch_scalars(theta, rows, y_rows)
+        k = self.kernel
         g = u.dot(Xb)
         m = Xb.shape[0]
         g *= k.scale / m       # one scaling of the d-vector, none of the m-vector
         if self.lam:
             return total / m + self.lam * self.reg.value(theta), g + self.lam * self.reg.gradient(theta)
         return total / m, g
+
+    def scalars(self, theta):
+        """(Σᵢ ℓᵢ, u) over all rows, with ℓ'(xᵢᵀθ, yᵢ) = ``kernel.scale`` · uᵢ: for a linear model
+        the gradient of every sample is uᵢ·scale·xᵢ, so n scalars stand for n gradients (what
+        SVRG's snapshot and SAGA's table store)."""
+        X, y, k = self.X, self.y, self.kernel
+        if self._rows is None:
+            total, u = k.sum_and_dz(X.dot(theta), y)
+            return total, np.array(u, copy=True)
+        u, total = np.empty(X.shape[0]), 0.0
+        for s in range(0, X.shape[0], self._rows):
+            t, uc = k.sum_and_dz(X[s:s + self._rows].dot(theta), y[s:s + self._rows])
+            total += t
+            u[s:s + self._rows] = uc
+        return total, u
+
+    def minibatch_scalars(self, theta, rows, y_rows=None):
+        """(Σ_{i∈B} ℓᵢ, u_B, X_B) for the rows B: the minibatch gradient of the risk is
+        ``scale · u_Bᵀ X_B / |B|``."""
+        Xb, k = self.X.take(rows, axis=0), self.kernel   # take: a faster row gather than X[rows]
+        total, u = k.sum_and_dz(Xb.dot(theta), self.y[rows] if y_rows is None else y_rows)
+        return total, u, Xb
 
     def hessian_vector(self, theta, v) -> np.ndarray:
         """∇²J(θ) v without forming the Hessian (θ is not read when ℓ'' is constant)."""

@@ -85,6 +85,8 @@ SOLVERS = [
     Case("adam", mlopt.adam, {"lr": 0.01, "rng": 0}, stochastic=True, diverge={"lr": 1e6}),
     Case("adamw", mlopt.adamw, {"lr": 0.01, "weight_decay": 0.01, "rng": 0}, stochastic=True,
          diverge={"lr": 1e6}),
+    Case("svrg", mlopt.svrg, {"lr": 0.01, "rng": 0}, stochastic=True, diverge={"lr": 5.0}),
+    Case("saga", mlopt.saga, {"lr": 0.01, "rng": 0}, stochastic=True, diverge={"lr": 5.0}),
     Case("minibatch_descent", _minibatch_adam, {"lr": 0.01, "rng": 0}, stochastic=True, diverge={"lr": 1e6}),
 ]
 IDS = [c.name for c in SOLVERS]
