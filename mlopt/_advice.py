@@ -35,8 +35,9 @@ def lr_advice(lr, L, momentum: float = 0.0, nesterov: bool = False, alternatives
 def minibatch_advice(lr, obj, batch_size: int, momentum: float = 0.0, nesterov: bool = False) -> str:
     """Advice for minibatch steps: lr against 2/L and against 2/max_i L_i, the limit that holds
     for every minibatch (one sample's term can be more curved than the average)."""
-    if obj.loss.curvature_bounds is None:
-        return f"reduce lr (lr={lr:g})"
+    loss = getattr(obj, "loss", None)
+    if not callable(getattr(obj, "smoothness", None)) or loss is None or loss.curvature_bounds is None:
+        return f"reduce lr (lr={lr:g})"   # e.g. a network: no known curvature bound
     L = obj.smoothness()
     text = lr_advice(lr, L, momentum, nesterov)
     L_max = obj.max_sample_smoothness()

@@ -43,8 +43,12 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
 
     Parameters
     ----------
-    obj : EmpiricalRisk
-        The objective; its X may be a float64 ``numpy.memmap`` (minibatches index into it).
+    obj : EmpiricalRisk or TwoLayerNet
+        The objective; its X may be a float64 ``numpy.memmap`` (minibatches index into it). A
+        model with the same sampling interface (attributes ``X``, ``y``, ``n_samples``,
+        ``n_features``; ``minibatch(theta, rows, y_rows=None) -> (J_B, ∇J_B)``, ``subset(rows)``,
+        ``unchecked`` with ``value``, ``value_and_gradient`` and ``risk_value``) works too, e.g.
+        :class:`mlopt.models.TwoLayerNet`.
     theta0 : array_like, shape (n_features,)
         Starting point (not modified).
     rule : UpdateRule
@@ -134,9 +138,14 @@ def run_minibatch(obj, theta0, rule, estimator, *, lr, batch_size, epochs, avera
     """Check the options of :func:`minibatch_descent` and run it; ``estimator`` (or None for the
     plain minibatch gradient) is a factory ``estimator(fast, n) -> object`` with ``begin_epoch(theta)
     -> passes`` and ``__call__(theta, rows, y_rows) -> (value, gradient)`` (:mod:`mlopt.variance_reduction`)."""
-    if not isinstance(obj, EmpiricalRisk):
-        raise ValueError(f"obj must be an mlopt.EmpiricalRisk (stochastic methods sample its rows); "
+    if not isinstance(obj, EmpiricalRisk) and not all(
+            hasattr(obj, a) for a in ("X", "y", "n_samples", "n_features", "minibatch", "subset", "unchecked")):
+        raise ValueError(f"obj must be an mlopt.EmpiricalRisk or a model with its sampling interface (X, y, "
+                         f"n_samples, n_features, minibatch, subset, unchecked; e.g. mlopt.models.TwoLayerNet); "
                          f"got {type(obj).__name__}")
+    if estimator is not None and not isinstance(obj, EmpiricalRisk):
+        raise ValueError(f"obj must be an mlopt.EmpiricalRisk (a linear model: the variance-reduced estimates "
+                         f"store one scalar per sample); got {type(obj).__name__}")
     if not (callable(getattr(rule, "init", None)) and callable(getattr(rule, "update", None))):
         raise ValueError(f"rule must have init(theta) and update(grad, state, theta, lr, t) methods "
                          f"(e.g. mlopt.update_rules.Adam()); got {rule!r}")

@@ -7,7 +7,7 @@ import inspect
 
 import mlopt
 
-MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules", "projections")
+MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules", "projections", "models")
 
 
 def public_objects():
