@@ -41,6 +41,15 @@ class Oracle:
             self.value_and_gradient = lambda t: (self.value(t), self.gradient(t))
             self.hessian = lambda t: np.asarray(obj.hessian(t), dtype=np.float64)
 
+    def start(self, theta, name: str = "theta0"):
+        """(J(θ₀), ∇J(θ₀)), or a ValueError when either is not finite (nothing to descend from)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            f, g = self.value_and_gradient(theta)
+        if not (np.isfinite(f) and np.all(np.isfinite(g))):
+            raise ValueError(f"{name} gives a non-finite objective or gradient (objective={f}); "
+                             "choose another starting point")
+        return f, g
+
     def _checked_gradient(self, theta):
         g = np.asarray(self.obj.gradient(theta), dtype=np.float64)
         if g.shape != theta.shape:

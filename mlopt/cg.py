@@ -111,10 +111,7 @@ def conjugate_gradient(obj, theta0, *, tol: float | None = 1e-8, max_iter: int |
 
     theta = oracle.theta0
     hist = History(d, record_theta)
-    f, g = oracle.value_and_gradient(theta)
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f}); "
-                         "choose another starting point")
+    f, g = oracle.start(theta)
     r = -g
     rr = float(r @ r)
     p = r.copy()

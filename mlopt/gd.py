@@ -114,11 +114,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
 
     theta = oracle.theta0
     hist = History(theta.size, record_theta)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        f, g = oracle.value_and_gradient(theta)
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f}); "
-                         "choose another starting point")
+    f, g = oracle.start(theta)
     gnorm, n_grad, eta = float(np.linalg.norm(g)), 1, 0.0
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)

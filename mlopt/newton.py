@@ -79,10 +79,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
 
     theta = oracle.theta0
     hist = History(theta.size, record_theta)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        f, g = oracle.value_and_gradient(theta)
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f})")
+    f, g = oracle.start(theta)
     gnorm, n_grad = float(np.linalg.norm(g)), 1
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)

@@ -94,10 +94,7 @@ def projected_gradient(obj, theta0, *, project, lr="auto", max_iter: int = 1000,
 
     theta = _checked_projection(project, oracle.theta0.copy())
     hist = History(theta.size, record_theta)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        f, g = oracle.value_and_gradient(theta)
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(f"theta0 (projected) gives a non-finite objective or gradient (objective={f})")
+    f, g = oracle.start(theta, "theta0 (projected)")
     n_grad = 1
     eta = spec.value
     backtracking = spec.kind == "backtracking"

@@ -116,11 +116,7 @@ def lbfgs(obj, theta0, *, m: int = 10, tol: float | None = 1e-6, max_iter: int =
 
     theta = oracle.theta0
     hist = History(theta.size, record_theta)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        f, g = oracle.value_and_gradient(theta)
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(f"theta0 gives a non-finite objective or gradient (objective={f}); "
-                         "choose another starting point")
+    f, g = oracle.start(theta)
     gnorm, n_grad = float(np.linalg.norm(g)), 1
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
