@@ -141,4 +141,7 @@ def projected_gradient(obj, theta0, *, project, lr="auto", max_iter: int = 1000,
             hist.record(theta, objective=f, grad_norm=gmap, lr=eta, n_grad=n_grad)
             if callback is not None and callback(t + 1, theta.copy(), f):
                 return end("callback", f"stopped after {t + 1} iterations")
-    return end(*budget_end(tol, gmap, max_iter, name="gradient mapping"))
+    hint = "increase max_iter"
+    if L is not None and not backtracking and eta > 2.0 / L:   # a bounded set: the iterates cycle, not diverge
+        hint = f"more iterations will not help: {lr_advice(eta, L)}"
+    return end(*budget_end(tol, gmap, max_iter, name="gradient mapping", hint=hint))

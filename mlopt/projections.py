@@ -8,7 +8,9 @@ Each projection here is an exact closed form (or, for the simplex, an exact O(d 
 - :func:`ball` — v · min(1, r/‖v‖);
 - :data:`nonnegative` — max(v, 0);
 - :func:`simplex` — max(v − τ, 0) with the threshold τ that makes the sum equal to ``total``
-  (Held, Wolfe & Crowder 1974; Duchi et al. 2008).
+  (Held, Wolfe & Crowder 1974; Duchi et al. 2008);
+- :func:`l1_ball` — sign(v) · max(|v| − τ, 0): soft-thresholding with the τ of the simplex
+  projection of |v| (Duchi et al. 2008), the constraint form of the lasso.
 
 Each is a :class:`Projection`: a callable θ ↦ P_C(θ) that returns a new array, with ``contains``
 to test membership. Explained in Chapter 11 (*Constraints*).
@@ -20,7 +22,7 @@ import numpy as np
 
 from ._validation import as_float_array, check_scalar
 
-__all__ = ["Projection", "box", "ball", "nonnegative", "simplex"]
+__all__ = ["Projection", "box", "ball", "nonnegative", "simplex", "l1_ball"]
 
 
 class Projection:
@@ -197,4 +199,38 @@ def simplex(total: float = 1.0) -> Projection:
     return p
 
 
-_REBUILD = {"box": box, "ball": ball, "simplex": simplex, "nonnegative": _nonnegative_factory}
+def l1_ball(radius: float = 1.0) -> Projection:
+    """The ℓ1 ball {θ : ‖θ‖₁ ≤ radius}, the constraint form of the lasso.
+
+    P(v) = v inside the ball; outside, sign(v) · P_simplex(radius)(|v|) = sign(v) · max(|v| − τ, 0),
+    soft-thresholding at the τ that puts the result on the ball's surface (Duchi et al. 2008).
+
+    Notes
+    -----
+    Explained in :doc:`/book/11_constraints`.
+
+    Examples
+    --------
+    >>> import numpy as np, mlopt
+    >>> mlopt.projections.l1_ball(1.0)(np.array([2.0, -0.5, 0.1]))
+    array([1., 0., 0.])
+    """
+    r = check_scalar(radius, "radius", low=0.0)
+    onto = simplex(r) if r > 0 else None
+
+    def project(v):
+        if float(np.abs(v).sum()) <= r:
+            return v.copy()
+        if onto is None:
+            return np.zeros_like(v)
+        return np.sign(v) * onto(np.abs(v)) + 0.0     # + 0.0: no negative zeros
+
+    def contains(v, atol):
+        return float(np.abs(v).sum()) <= r + atol
+
+    p = Projection(f"l1_ball(radius={r:g})", project, contains)
+    p._args = (r,)
+    return p
+
+
+_REBUILD = {"box": box, "ball": ball, "simplex": simplex, "nonnegative": _nonnegative_factory, "l1_ball": l1_ball}

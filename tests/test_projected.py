@@ -119,3 +119,11 @@ def test_a_step_too_long_in_a_bounded_set_oscillates_and_says_so(lsq):
         res = mlopt.projected_gradient(obj, np.zeros(8), project=P.box(-1, 1), lr=10 / obj.smoothness(),
                                        max_iter=200)
     assert res.status in ("max_iter", "diverged") and not res.converged
+
+
+def test_a_cycling_run_says_that_more_iterations_will_not_help():
+    q = mlopt.Quadratic(np.array([[2.0, 1.0], [1.0, 2.0]]), b=np.array([2.6, 3.0]))    # L = 3
+    with pytest.warns(mlopt.ConvergenceWarning, match=r"^max_iter: .*more iterations will not help: lr=0.83+ exceeds 2/L"):
+        res = mlopt.projected_gradient(q, np.zeros(2), project=mlopt.projections.nonnegative, lr=2.5 / 3,
+                                       max_iter=500)
+    assert res.status == "max_iter"

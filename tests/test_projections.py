@@ -36,6 +36,7 @@ SETS = {
     "nonnegative": lambda: P.nonnegative,
     "simplex": lambda: P.simplex(1.0),
     "simplex 3": lambda: P.simplex(3.0),
+    "l1 ball": lambda: P.l1_ball(2.0),
 }
 
 
@@ -61,6 +62,10 @@ def test_hand_computed_cases():
     np.testing.assert_allclose(P.simplex()(np.array([0.5, 1.5, -1.0])), [0.0, 1.0, 0.0])
     np.testing.assert_allclose(P.simplex()(np.array([0.2, 0.3, 0.5])), [0.2, 0.3, 0.5])
     np.testing.assert_allclose(P.simplex()(np.zeros(4)), [0.25] * 4)       # τ = −1/4
+    # l1 ball of radius 1: (2, −0.5, 0.1) soft-thresholded at τ = 1 → (1, 0, 0); inside points stay
+    np.testing.assert_allclose(P.l1_ball(1.0)(np.array([2.0, -0.5, 0.1])), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(P.l1_ball(1.0)(np.array([0.3, -0.5])), [0.3, -0.5])
+    np.testing.assert_allclose(P.l1_ball(3.0)(np.array([3.0, -2.0, 1.0])), [2.0, -1.0, 0.0])   # τ = 1
 
 
 def test_simplex_against_a_quadratic_program():
@@ -105,7 +110,7 @@ def test_bad_theta_is_refused():
 
 
 def test_they_pickle_and_say_what_they_are():
-    for proj in (P.box(0.0, 1.0), P.ball(2.0), P.nonnegative, P.simplex(3.0)):
+    for proj in (P.box(0.0, 1.0), P.ball(2.0), P.nonnegative, P.simplex(3.0), P.l1_ball(1.5)):
         again = pickle.loads(pickle.dumps(proj))
         v = np.array([3.0, -1.0, 0.5])
         np.testing.assert_array_equal(again(v), proj(v))
