@@ -85,6 +85,19 @@ class SAGAEstimator(_LinearTerms):
         return self.finish(theta, total, m, g)
 
 
+class _VarianceReducedStep(UpdateRule):
+    """Plain steps along the variance-reduced estimate; its advice names the method's own safe step."""
+
+    def __init__(self, name: str, factor: float):
+        self.name, self.factor = name, factor
+
+    def advice(self, lr, obj, batch_size):
+        safe = 1.0 / (self.factor * minibatch_smoothness(obj, batch_size))
+        return (f"lr={lr:g} is above {self.name}'s step 1/({self.factor:g} L(B))={safe:.3g} for batch_size="
+                f"{batch_size} (L(B) from mlopt.variance_reduction.minibatch_smoothness), so use lr='auto' "
+                "or a smaller lr")
+
+
 def minibatch_smoothness(obj, batch_size: int) -> float:
     """The expected smoothness of minibatches of B rows drawn without replacement (Gower et al.
     2019): L(B) = n(B − 1)/(B(n − 1)) · L + (n − B)/(B(n − 1)) · L_max, from L_max (B = 1) down
@@ -166,7 +179,7 @@ def svrg(obj, theta0, *, lr="auto", **options):
     """
     options = _options(options)
     lr = _auto_lr(obj, lr, 4.0, options["batch_size"])
-    return run_minibatch(obj, theta0, UpdateRule(), SVRGEstimator, lr=lr, **options)
+    return run_minibatch(obj, theta0, _VarianceReducedStep("svrg", 4.0), SVRGEstimator, lr=lr, **options)
 
 
 def saga(obj, theta0, *, lr="auto", **options):
@@ -206,4 +219,4 @@ def saga(obj, theta0, *, lr="auto", **options):
     """
     options = _options(options)
     lr = _auto_lr(obj, lr, 3.0, options["batch_size"])
-    return run_minibatch(obj, theta0, UpdateRule(), SAGAEstimator, lr=lr, **options)
+    return run_minibatch(obj, theta0, _VarianceReducedStep("saga", 3.0), SAGAEstimator, lr=lr, **options)

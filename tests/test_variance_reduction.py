@@ -5,6 +5,8 @@ chunked path over large or memory-mapped X."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -139,3 +141,14 @@ def test_minibatch_smoothness_runs_from_L_max_to_L(ridge_problem):
     assert minibatch_smoothness(obj, n) == pytest.approx(obj.smoothness())
     values = [minibatch_smoothness(obj, B) for B in (1, 2, 8, 64, n)]
     assert all(a >= b for a, b in zip(values, values[1:]))
+
+
+@pytest.mark.parametrize("name, factor", [("svrg", 4), ("saga", 3)])
+def test_a_diverging_run_names_the_methods_own_safe_step(diabetes, name, factor):
+    X, y = diabetes
+    obj = mlopt.EmpiricalRisk(X, y, lam=0.1)
+    with pytest.warns(mlopt.ConvergenceWarning, match="^diverged.*" + re.escape(f"above {name}'s step 1/({factor} L(B))")):
+        res = METHODS[name](obj, np.zeros(10), lr=1 / obj.smoothness(), batch_size=1, epochs=5, rng=0)
+    assert res.status == "diverged"
+    safe = 1 / (factor * minibatch_smoothness(obj, 1))
+    assert f"={safe:.3g}" in res.message
