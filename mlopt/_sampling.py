@@ -11,13 +11,21 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def epoch_orders(rng: np.random.Generator, n: int, block: int | None):
+#: The ``block`` value of sampling with replacement: n independent uniform draws per epoch.
+REPLACEMENT = "replacement"
+
+
+def epoch_orders(rng: np.random.Generator, n: int, block):
     """The visiting order of one epoch, as index arrays into 0..n-1 that together hold each index
     once: one uniformly random permutation (``block=None``), or, for ``block=k``, the blocks of k
     consecutive rows in random order, each block's rows in random order (so that an epoch's index
-    memory and disk reads do not grow with n)."""
+    memory and disk reads do not grow with n). With ``block=REPLACEMENT``, n independent uniform
+    draws instead (some rows twice, some not at all: the sampling the SGD theorems assume)."""
     if block is None:
         yield rng.permutation(n)
+        return
+    if block == REPLACEMENT:
+        yield rng.integers(0, n, size=n)
         return
     for b in rng.permutation(ceil_div(n, block)):
         start = int(b) * block
@@ -32,9 +40,9 @@ def epoch_batches(rng: np.random.Generator, n: int, batch_size: int, block: int 
             yield order[s:s + batch_size]
 
 
-def steps_per_epoch(n: int, batch_size: int, block: int | None) -> int:
+def steps_per_epoch(n: int, batch_size: int, block) -> int:
     """Number of minibatches :func:`epoch_batches` yields."""
-    if block is None:
+    if block is None or block == REPLACEMENT:
         return ceil_div(n, batch_size)
     full, rest = divmod(n, block)
     return full * ceil_div(block, batch_size) + (ceil_div(rest, batch_size) if rest else 0)
@@ -45,10 +53,13 @@ def steps_per_epoch(n: int, batch_size: int, block: int | None) -> int:
 SHUFFLE_BLOCK = ROW_BLOCK
 
 
-def shuffle_block(shuffle: str, X) -> int | None:
-    """The block size for ``shuffle`` ("auto": blocks for a memory map, rows otherwise)."""
+def shuffle_block(shuffle: str, X):
+    """The block size for ``shuffle`` ("auto": blocks for a memory map, rows otherwise), or
+    REPLACEMENT."""
     if shuffle == "auto":
         shuffle = "blocks" if isinstance(X, np.memmap) else "rows"
+    if shuffle == "replacement":
+        return REPLACEMENT
     return None if shuffle == "rows" else SHUFFLE_BLOCK
 
 

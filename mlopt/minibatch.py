@@ -94,11 +94,13 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
         returning True stops the run.
     progress : bool, default False
         Show a tqdm progress bar over epochs (if tqdm is installed).
-    shuffle : {"auto", "rows", "blocks"}, default "auto"
+    shuffle : {"auto", "rows", "blocks", "replacement"}, default "auto"
         How an epoch orders the samples: "rows", one uniformly random permutation; "blocks",
         blocks of 65,536 consecutive rows in random order with the rows of each block shuffled
-        (index memory and disk access of an epoch independent of n); "auto": "blocks" for a
-        ``numpy.memmap`` X, "rows" otherwise.
+        (index memory and disk access of an epoch independent of n); "replacement", n
+        independent uniform draws (minibatches may repeat rows: the sampling the classical SGD
+        rates assume; reshuffling usually converges faster, see :doc:`/book/08_convergence`);
+        "auto": "blocks" for a ``numpy.memmap`` X, "rows" otherwise.
 
     Returns
     -------
@@ -167,8 +169,8 @@ def run_minibatch(obj, theta0, rule, estimator, *, lr, batch_size, epochs, avera
         raise ValueError(f"batch_size must be <= n_samples={obj.n_samples}; got batch_size={batch_size}")
     if record not in RECORDS:
         raise ValueError(f"record must be one of {RECORDS}; got record={record!r}")
-    if shuffle not in ("auto", "rows", "blocks"):
-        raise ValueError(f"shuffle must be 'auto', 'rows' or 'blocks'; got shuffle={shuffle!r}")
+    if shuffle not in ("auto", "rows", "blocks", "replacement"):
+        raise ValueError(f"shuffle must be 'auto', 'rows', 'blocks' or 'replacement'; got shuffle={shuffle!r}")
     if options["early_stopping"] and options["tol"] is None:
         raise ValueError("early_stopping=True needs a tol (e.g. tol=1e-4); got tol=None")
     return _MinibatchRun(obj, rule, estimator=estimator, **options).run()

@@ -218,5 +218,8 @@ def saga(obj, theta0, *, lr="auto", **options):
     True
     """
     options = _options(options)
+    if options["shuffle"] == "replacement":   # a row drawn twice in one minibatch would count twice in the mean
+        raise ValueError("saga needs minibatches without repeated rows: shuffle must be 'auto', 'rows' or "
+                         "'blocks'; got shuffle='replacement'")
     lr = _auto_lr(obj, lr, 3.0, options["batch_size"])
     return run_minibatch(obj, theta0, _VarianceReducedStep("saga", 3.0), SAGAEstimator, lr=lr, **options)

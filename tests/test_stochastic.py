@@ -293,6 +293,29 @@ def test_epoch_visits_every_sample_once(n, batch_size, block):
         assert all(len(set(b // block)) == 1 for b in batches)
 
 
+def test_sampling_with_replacement_draws_uniform_rows_and_still_converges(diabetes_ridge):
+    from mlopt._sampling import REPLACEMENT, epoch_batches, steps_per_epoch
+
+    n = 1000
+    rows = np.concatenate([np.concatenate(list(epoch_batches(np.random.default_rng(s), n, 10, REPLACEMENT)))
+                           for s in range(200)])
+    assert len(list(epoch_batches(np.random.default_rng(0), n, 10, REPLACEMENT))) == steps_per_epoch(n, 10, REPLACEMENT)
+    counts = np.bincount(rows, minlength=n)
+    # 200 epochs of n uniform draws: each row about 200 times (Poisson-like spread), and an epoch
+    # misses about n/e rows, which a permutation never does
+    assert abs(counts.mean() - 200) < 1e-9 and counts.std() == pytest.approx(np.sqrt(200), rel=0.15)
+    one = np.concatenate(list(epoch_batches(np.random.default_rng(1), n, 10, REPLACEMENT)))
+    assert abs(n - np.unique(one).size - n / np.e) < 4 * np.sqrt(n * 0.23)
+    obj, star, _ = diabetes_ridge
+    res = mlopt.sgd(obj, np.zeros(obj.n_features), lr=mlopt.schedules.inverse_time(0.05, 0.01), epochs=40,
+                    rng=0, shuffle="replacement")
+    assert np.linalg.norm(res.theta - star) < 0.1 * np.linalg.norm(star)
+    with pytest.raises(ValueError, match="saga needs minibatches without repeated rows"):
+        mlopt.saga(obj, np.zeros(obj.n_features), shuffle="replacement")
+    with pytest.raises(ValueError, match="shuffle must be 'auto', 'rows', 'blocks' or 'replacement'"):
+        mlopt.sgd(obj, np.zeros(obj.n_features), shuffle="random")
+
+
 # --- divergence and bad input ------------------------------------------------------------------------
 
 def test_divergence_stops_warns_and_keeps_a_finite_iterate(diabetes_ridge):
@@ -361,7 +384,7 @@ def test_no_warning_without_a_stopping_criterion(diabetes_ridge):
     ({"early_stopping": True}, "early_stopping=True needs a tol"),
     ({"validation_fraction": 1.0, "early_stopping": True, "tol": 1e-3}, "validation_fraction must be < 1"),
     ({"record": "batch"}, "record must be one of \\('epoch', 'exact', 'step'\\)"),
-    ({"shuffle": "none"}, "shuffle must be 'auto', 'rows' or 'blocks'"),
+    ({"shuffle": "none"}, "shuffle must be 'auto', 'rows', 'blocks' or 'replacement'"),
     ({"average": -1}, "average must be >= 0"),
     ({"callback": 3}, "callback must be callable"),
 ])
