@@ -2,7 +2,8 @@
 
 An :class:`~mlopt.EmpiricalRisk` is used through its documented fast path (``obj.unchecked``);
 any other object with ``value(theta)`` and ``gradient(theta)`` methods (a
-:class:`~mlopt.SymbolicFunction`, or your own) through thin wrappers that convert what it returns.
+:class:`~mlopt.SymbolicFunction`, or your own) through thin wrappers that convert what it returns,
+and its own ``value_and_gradient(theta)`` when it has one (one forward pass for both).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ class Oracle:
         else:
             self.value = lambda t: float(obj.value(t))
             self.gradient = self._checked_gradient
-            self.value_and_gradient = lambda t: (self.value(t), self.gradient(t))
+            both = getattr(obj, "value_and_gradient", None)
+            if callable(both):   # the object's own (one forward pass for both, e.g. a network)
+                self.value_and_gradient = lambda t: self._checked_pair(both(t), t)
+            else:
+                self.value_and_gradient = lambda t: (self.value(t), self.gradient(t))
             self.hessian = lambda t: np.asarray(obj.hessian(t), dtype=np.float64)
 
     def start(self, theta, name: str = "theta0"):
@@ -49,6 +54,14 @@ class Oracle:
             raise ValueError(f"{name} gives a non-finite objective or gradient (objective={f}); "
                              "choose another starting point")
         return f, g
+
+    def _checked_pair(self, pair, theta):
+        f, g = pair
+        g = np.asarray(g, dtype=np.float64)
+        if g.shape != theta.shape:
+            raise ValueError(f"obj.value_and_gradient must return a gradient of theta's shape {theta.shape}; "
+                             f"got shape {g.shape}")
+        return float(f), g
 
     def _checked_gradient(self, theta):
         g = np.asarray(self.obj.gradient(theta), dtype=np.float64)
