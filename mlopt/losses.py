@@ -164,8 +164,8 @@ class Loss:
         self.curvature_bounds = curvature_bounds
         self.dz_expr, self.dz2_expr, funcs = _derive(expr, z_symbol, y_symbol)
         self.literal_value, self.literal_dz, self.literal_dz2 = (_broadcast(f) for f in funcs)
-        #: ℓ'' when it is a constant (2 for the squared loss), else None: the Hessian of J is then
-        #: the same at every θ (what :func:`mlopt.conjugate_gradient` needs).
+        # ℓ'' when it is a constant (2 for the squared loss), else None: the Hessian of J is then
+        # the same at every θ (what mlopt.conjugate_gradient needs).
         self.constant_dz2 = float(self.dz2_expr) if self.dz2_expr.is_number else None
         self._stable = dict(stable or {})
         unknown = set(self._stable) - {"value", "dz", "dz2"}

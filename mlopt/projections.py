@@ -9,8 +9,8 @@ Each projection here is an exact closed form (or, for the simplex, an exact O(d 
 - :data:`nonnegative` — max(v, 0);
 - :func:`simplex` — max(v − τ, 0) with the threshold τ that makes the sum equal to ``total``
   (Held, Wolfe & Crowder 1974; Duchi et al. 2008);
-- :func:`l1_ball` — sign(v) · max(|v| − τ, 0): soft-thresholding with the τ of the simplex
-  projection of |v| (Duchi et al. 2008), the constraint form of the lasso.
+- :func:`l1_ball` — sign(v) · max(abs(v) − τ, 0): soft-thresholding with the τ of the simplex
+  projection of abs(v) (Duchi et al. 2008), the constraint form of the lasso.
 
 Each is a :class:`Projection`: a callable θ ↦ P_C(θ) that returns a new array, with ``contains``
 to test membership. Explained in Chapter 11 (*Constraints*).
@@ -202,7 +202,7 @@ def simplex(total: float = 1.0) -> Projection:
 def l1_ball(radius: float = 1.0) -> Projection:
     """The ℓ1 ball {θ : ‖θ‖₁ ≤ radius}, the constraint form of the lasso.
 
-    P(v) = v inside the ball; outside, sign(v) · P_simplex(radius)(|v|) = sign(v) · max(|v| − τ, 0),
+    P(v) = v inside the ball; outside, sign(v) · P_simplex(radius)(abs(v)) = sign(v) · max(abs(v) − τ, 0),
     soft-thresholding at the τ that puts the result on the ball's surface (Duchi et al. 2008).
 
     Notes
