@@ -148,7 +148,7 @@ def svrg(obj, theta0, *, lr="auto", **options):
         Starting point (not modified).
     lr : float, callable or "auto", default "auto"
         The step size; "auto" is 1/(4 L(B)) with L(B) the expected smoothness of a minibatch
-        (:func:`mlopt.variance_reduction.minibatch_smoothness`; L_max = ``obj.max_sample_smoothness()`` for B = 1, where
+        (:func:`~mlopt.variance_reduction.minibatch_smoothness`; L_max = ``obj.max_sample_smoothness()`` for B = 1, where
         Johnson & Zhang's analysis needs η < 1/(4 L_max)). A constant step converges linearly on
         a strongly convex J: no decaying schedule is needed.
     **options
@@ -194,7 +194,7 @@ def saga(obj, theta0, *, lr="auto", **options):
         Starting point (not modified).
     lr : float, callable or "auto", default "auto"
         The step size; "auto" is 1/(3 L(B)) with L(B) the expected smoothness of a minibatch
-        (:func:`mlopt.variance_reduction.minibatch_smoothness`; for B = 1 it is 1/(3 L_max), Defazio et al.'s step).
+        (:func:`~mlopt.variance_reduction.minibatch_smoothness`; for B = 1 it is 1/(3 L_max), Defazio et al.'s step).
     **options
         ``batch_size=32``, ``epochs=10`` and the other options of :func:`mlopt.minibatch_descent`.
         ``history["n_grad"]`` counts the table's first full gradient plus one pass per epoch.
