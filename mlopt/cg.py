@@ -23,7 +23,6 @@ from ._history import History
 from ._options import check_run_options
 from ._oracle import Oracle
 from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
-from ._validation import check_scalar
 from .objective import EmpiricalRisk
 from .quadratic import Quadratic
 
@@ -105,8 +104,6 @@ def conjugate_gradient(obj, theta0, *, tol: float | None = 1e-8, max_iter: int |
     d = oracle.theta0.size
     if max_iter is None:
         max_iter = 10 * max(d, 1)
-    else:
-        max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
 
     theta = oracle.theta0
@@ -120,7 +117,7 @@ def conjugate_gradient(obj, theta0, *, tol: float | None = 1e-8, max_iter: int |
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
     last_true = np.inf
 
-    def end(status, detail, gnorm=None):
+    def end(status, detail):
         return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1,
                         objective=lambda: oracle.value(theta))
 

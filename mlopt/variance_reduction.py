@@ -19,10 +19,12 @@ minibatch product per step, like SGD. Chapter 10 (*Variance reduction*) explains
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._options import resolve_lr
-from .minibatch import run_minibatch
+from .minibatch import minibatch_descent, run_minibatch
 from .objective import EmpiricalRisk
 from .update_rules import UpdateRule
 
@@ -125,10 +127,13 @@ def _auto_lr(obj, lr, factor, batch_size):
     return lr
 
 
+# the options of minibatch_descent, with its defaults (one source: its signature)
+_DEFAULTS = {k: p.default for k, p in inspect.signature(minibatch_descent).parameters.items()
+             if p.kind is p.KEYWORD_ONLY and k != "lr"}
+
+
 def _options(kw):
-    defaults = dict(batch_size=32, epochs=10, average=False, tol=None, n_iter_no_change=5, early_stopping=False,
-                    validation_fraction=0.1, record="epoch", record_theta=False, rng=None, callback=None,
-                    progress=False, shuffle="auto")
+    defaults = _DEFAULTS
     unknown = set(kw) - set(defaults)
     if unknown:
         raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)}")
