@@ -69,7 +69,9 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[lab]"
 	cd book && ../$(BIN)/jupyter lab
 
+# The benchmarks also compare with dask-glm (the `bench` extra), installed on first use.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
 
 clean:

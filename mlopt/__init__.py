@@ -15,13 +15,15 @@ One objective runs through the book, J(θ) = R̂ₙ(θ) + λΩ(θ) with R̂ₙ(�
   :func:`rmsprop`, :func:`adam`, :func:`adamw` — each :func:`minibatch_descent` with one rule
   of :mod:`mlopt.update_rules`; the variance-reduced :func:`svrg` and :func:`saga`
 - :mod:`mlopt.models` — a two-layer network with the interface of an objective
+- :mod:`mlopt.cluster` — data past one machine: an :class:`EmpiricalRisk` over dask arrays is a
+  map-reduce over row chunks; a local Dask cluster to run it on (optional extra ``mlopt[dask]``)
 - :mod:`mlopt.schedules`, :mod:`mlopt.datasets`, :mod:`mlopt.plotting`
 - :mod:`mlopt.report` — numbers as text with only the digits a computation determines
 
 Every run ends with a ``Result`` whose ``status`` is one of :data:`mlopt.result.STATUSES`.
 """
 
-from . import datasets, losses, models, projections, regularizers, report, schedules, update_rules
+from . import cluster, datasets, losses, models, projections, regularizers, report, schedules, update_rules
 from .cg import conjugate_gradient
 from .gd import gradient_descent
 from .losses import Loss
@@ -45,7 +47,7 @@ __all__ = [
     "datasets", "gradient_descent", "losses", "newton", "regularizers", "report", "ridge", "schedules",
     "sgd", "adagrad", "rmsprop", "adam", "adamw", "minibatch_descent", "update_rules", "proximal_gradient",
     "plotting", "Quadratic", "conjugate_gradient", "lbfgs", "projected_gradient", "projections",
-    "svrg", "saga", "models",
+    "svrg", "saga", "models", "cluster",
 ]
 
 

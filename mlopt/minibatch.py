@@ -94,13 +94,22 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
         returning True stops the run.
     progress : bool, default False
         Show a tqdm progress bar over epochs (if tqdm is installed).
-    shuffle : {"auto", "rows", "blocks", "replacement"}, default "auto"
+    shuffle : {"auto", "rows", "blocks", "replacement", "chunks"}, default "auto"
         How an epoch orders the samples: "rows", one uniformly random permutation; "blocks",
         blocks of 65,536 consecutive rows in random order with the rows of each block shuffled
         (index memory and disk access of an epoch independent of n); "replacement", n
         independent uniform draws (minibatches may repeat rows: the sampling the classical SGD
         rates assume; reshuffling usually converges faster, see :doc:`/book/08_convergence`);
-        "auto": "blocks" for a ``numpy.memmap`` X, "rows" otherwise.
+        "auto": "blocks" for a ``numpy.memmap`` X, "rows" otherwise. For X and y in dask arrays
+        the only sampling is "chunks" ("auto" means it): each epoch visits the row chunks in a
+        random order, fetching one chunk to the client at a time (the next one is fetched while
+        this one is used, so the client holds at most two), and cuts a random permutation of the
+        chunk's rows into minibatches. Over an epoch every row is used once, as with "rows", and
+        a step's expected gradient over the random chunk is ∇J; but the minibatches of one chunk
+        estimate that chunk's gradient, not ∇J: when the chunks differ (data sorted by time,
+        class or source), successive steps share that bias and the iterates drift towards each
+        chunk's own minimizer in turn (measured in :doc:`/book/13_distributed`). The same seed
+        gives the same run for the same chunking, on any cluster.
 
     Returns
     -------
@@ -169,8 +178,16 @@ def run_minibatch(obj, theta0, rule, estimator, *, lr, batch_size, epochs, avera
         raise ValueError(f"batch_size must be <= n_samples={obj.n_samples}; got batch_size={batch_size}")
     if record not in RECORDS:
         raise ValueError(f"record must be one of {RECORDS}; got record={record!r}")
-    if shuffle not in ("auto", "rows", "blocks", "replacement"):
-        raise ValueError(f"shuffle must be 'auto', 'rows', 'blocks' or 'replacement'; got shuffle={shuffle!r}")
+    if getattr(obj, "is_dask", False):
+        if shuffle not in ("auto", "chunks"):
+            raise ValueError(f"shuffle must be 'auto' or 'chunks' for data in dask arrays (chunk-local "
+                             f"shuffling); got shuffle={shuffle!r}")
+        if estimator is not None:
+            raise ValueError("obj must hold in-memory data for the variance-reduced methods (their table "
+                             "stores one scalar per sample); got an objective over dask arrays")
+    elif shuffle not in ("auto", "rows", "blocks", "replacement"):
+        raise ValueError(f"shuffle must be 'auto', 'rows', 'blocks' or 'replacement'; got shuffle={shuffle!r}"
+                         + (" ('chunks' is for dask arrays)" if shuffle == "chunks" else ""))
     if options["early_stopping"] and options["tol"] is None:
         raise ValueError("early_stopping=True needs a tol (e.g. tol=1e-4); got tol=None")
     return _MinibatchRun(obj, rule, estimator=estimator, **options).run()
@@ -193,7 +210,8 @@ class _MinibatchRun:
         if batch_size > self.n:
             raise ValueError(f"batch_size must be <= the number of training samples {self.n}; "
                              f"got batch_size={batch_size}")
-        self.block = _sampling.shuffle_block(shuffle, obj.X)
+        self.chunked = getattr(self.train, "is_dask", False)
+        self.block = None if self.chunked else _sampling.shuffle_block(shuffle, obj.X)
         self.fast = self.train.unchecked
         self.estimator = estimator(self.fast, self.n) if estimator is not None else None
         self.theta = theta0.copy()
@@ -262,8 +280,10 @@ class _MinibatchRun:
                 return "diverged", f"at epoch {epoch}, update {t}: the full gradient became non-finite"
             n_grad0 += passes
             minibatch = self.estimator
-        for order in _sampling.epoch_orders(self.rng, self.n, self.block):
+        for source, y, order in self._orders(minibatch, y):
             y_order = y[order]       # one gather per order, then views per minibatch
+            if source is not None:   # dask data: the minibatches of one chunk held in memory
+                minibatch = source.minibatch
             for s in range(0, order.size, B):
                 idx = order[s:s + B]
                 value, g = minibatch(theta, idx, y_order[s:s + B])
@@ -297,6 +317,8 @@ class _MinibatchRun:
                             f"the objective grew to {f:.4g} (more than {DIVERGENCE_FACTOR:.0e} times its start)")
         self.eta, self.t, self.state = eta, t, state
         self.n_grad = n_grad0 + seen * frac
+        if self.chunked:
+            fast.epoch_done()
         if not math.isfinite(theta.sum()):   # the last update of the epoch overflowed
             self._restore(step)
             return "diverged", f"at epoch {epoch}, update {t}: the iterates became non-finite"
@@ -306,6 +328,17 @@ class _MinibatchRun:
             self._record_exact(float(epoch))
         self.last_good, self.t_good = self.point().copy(), t
         return None
+
+    def _orders(self, minibatch, y):
+        """(chunk fast path or None, y, order) for each order of one epoch: the orders of
+        :func:`~mlopt._sampling.epoch_orders` over the in-memory rows, or, for dask data,
+        chunk-local shuffling (the chunks in random order, each chunk's rows in random order)."""
+        if self.chunked:
+            for chunk, order in self.fast.epoch_chunks(self.rng):
+                yield chunk, chunk.y, order
+            return
+        for order in _sampling.epoch_orders(self.rng, self.n, self.block):
+            yield None, y, order
 
     def _record_start_estimate(self):
         """Entry 0 of the cheap record: J and ‖∇J‖ at θ₀ estimated on START_ROWS evenly spaced

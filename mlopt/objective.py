@@ -68,20 +68,32 @@ class EmpiricalRisk:
         if not isinstance(regularizer, _regularizers.Regularizer):
             raise ValueError("regularizer must be an mlopt Regularizer (e.g. mlopt.regularizers.l2); "
                              f"got {regularizer!r}")
-        X = as_float_array(X, "X", ndim=2)
-        y = as_float_array(y, "y", ndim=1)
+        self._chunks_checked = True
+        if _dask.is_dask_array(X) or _dask.is_dask_array(y):
+            X, y = _dask.check_dask_data(X, y)
+            self._chunks_checked = False   # checked by the first pass that reads them
+        else:
+            X = as_float_array(X, "X", ndim=2)
+            y = as_float_array(y, "y", ndim=1)
         if X.shape[1] == 0:
             raise ValueError(f"X must have at least one feature; got shape {X.shape}")
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"y must have one entry per row of X: X has {X.shape[0]} rows, "
                              f"y has shape {y.shape}")
-        loss.check_labels(y, "y")
+        if self._chunks_checked:
+            loss.check_labels(y, "y")
         self.X, self.y = X, y
         self.loss, self.regularizer = loss, regularizer
         self.lam = check_scalar(lam, "lam", low=0.0)
         self.n_samples, self.n_features = X.shape
         self._gram_eigs = None
+        self._max_row_sq = None
         self._unchecked = None
+
+    @property
+    def is_dask(self) -> bool:
+        """True when X and y are dask arrays (every pass is a map-reduce over row chunks)."""
+        return not isinstance(self.X, np.ndarray)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -92,12 +104,15 @@ class EmpiricalRisk:
     def unchecked(self) -> "UncheckedRisk":
         """The fast path the solvers use: the same values without checking θ."""
         if self._unchecked is None:
-            self._unchecked = UncheckedRisk(self)
+            self._unchecked = _dask.DaskRisk(self) if self.is_dask else UncheckedRisk(self)
         return self._unchecked
 
     def subset(self, rows) -> "EmpiricalRisk":
-        """The same objective (loss, Ω, λ) on the rows ``rows`` of X and y (copied once)."""
+        """The same objective (loss, Ω, λ) on the rows ``rows`` of X and y (copied once; for dask
+        arrays, a lazy selection chunk by chunk)."""
         rows = np.asarray(rows)
+        if self.is_dask:
+            rows = np.sort(rows)
         return EmpiricalRisk(self.X[rows], self.y[rows], loss=self.loss, regularizer=self.regularizer,
                              lam=self.lam)
 
@@ -160,7 +175,10 @@ class EmpiricalRisk:
     def gram_eigenvalues(self) -> np.ndarray:
         """Eigenvalues of XᵀX/n in ascending order (computed once, then cached)."""
         if self._gram_eigs is None:
-            G = self.X.T @ self.X / self.n_samples
+            if self.is_dask:   # one map-reduce: the chunks' d×d Gram matrices, summed
+                G, self._max_row_sq = self.unchecked.gram()
+            else:
+                G = self.X.T @ self.X / self.n_samples
             eigs = np.linalg.eigvalsh(G)
             # XᵀX/n is PSD: eigenvalues at round-off level are zero (rank-deficient X).
             floor = eigs[-1] * max(self.X.shape) * np.finfo(float).eps
@@ -206,13 +224,18 @@ class EmpiricalRisk:
         """max_i L_i = sup ℓ'' · max_i ‖xᵢ‖² + λ·2·l2_weight: the curvature one sample's term can
         have, which bounds the steps that are safe for any minibatch (Chapter 5)."""
         _, hi = self._curvature_bounds("max_sample_smoothness()")
+        if self.is_dask:
+            if self._max_row_sq is None:
+                self.gram_eigenvalues()
+            return float(hi * self._max_row_sq + self.lam * self.regularizer.curvature)
         X = self.X
         row_sq = max(float(np.max(np.einsum("ij,ij->i", X[s:s + ROW_BLOCK], X[s:s + ROW_BLOCK])))
                      for s in range(0, X.shape[0], ROW_BLOCK))
         return float(hi * row_sq + self.lam * self.regularizer.curvature)
 
     def __repr__(self) -> str:
-        return (f"EmpiricalRisk(n_samples={self.n_samples}, n_features={self.n_features}, "
+        chunks = f", chunks={len(self.X.chunks[0])}" if self.is_dask else ""
+        return (f"EmpiricalRisk(n_samples={self.n_samples}, n_features={self.n_features}{chunks}, "
                 f"loss={self.loss.name}, regularizer={self.regularizer.name}, lam={self.lam:g})")
 
 
@@ -359,3 +382,6 @@ class UncheckedRisk:
         if self.lam:
             H += self.lam * self.reg.hessian(theta)
         return H
+
+
+from . import _dask  # noqa: E402  (it subclasses UncheckedRisk)

@@ -13,6 +13,8 @@ same outputs:
 - a figure *of round-off itself* (finite-difference errors at tiny steps, say) differs between CPUs
   by construction: its cell carries the tag ``figure-shows-round-off`` and is held to
   ``ROUND_OFF_FIGURE_FRACTION`` instead; its printed checks are compared as usual.
+- a cell of wall-clock measurements (chapter 13's times per gradient) carries nbval's own tag
+  ``nbval-ignore-output``: its outputs are not compared (by nbval nor here); its asserts still run.
 
 PNG bytes are never compared across machines: the encoder's output changes with any pixel.
 Used by ``tests/test_notebook_outputs.py`` (and so by ``make test`` and ``make check-portability``).
@@ -38,6 +40,9 @@ MAX_CHANGED_FRACTION = 1e-3
 #: The allowance for a cell tagged ``figure-shows-round-off`` (5 % of the pixels).
 ROUND_OFF_FIGURE_FRACTION = 0.05
 ROUND_OFF_TAG = "figure-shows-round-off"
+#: A cell whose outputs are wall-clock measurements (the same tag makes nbval skip them): its
+#: outputs are not compared, its asserts still run.
+TIMING_TAG = "nbval-ignore-output"
 #: Output keys that carry no result (execution counters, per-run metadata).
 IGNORED_KEYS = {"execution_count", "metadata", "transient"}
 
@@ -132,6 +137,8 @@ def compare_notebooks(committed: dict, fresh: dict, rules=None) -> list[str]:
             continue
         if old["cell_type"] == "code":
             tags = old.get("metadata", {}).get("tags", [])
+            if TIMING_TAG in tags:   # its outputs are measured times: checked by its asserts only
+                continue
             allowed = ROUND_OFF_FIGURE_FRACTION if ROUND_OFF_TAG in tags else MAX_CHANGED_FRACTION
             problems += [f"cell {i}, {p}" for p in compare_outputs(old.get("outputs", []),
                                                                      new.get("outputs", []), rules, allowed)]
