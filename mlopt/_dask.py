@@ -221,7 +221,7 @@ class DaskRisk(UncheckedRisk):
         self._rows = None
         self._shipped = _Shipped(self.kernel)
         self._labels = None if obj.loss.labels is None else np.array(obj.loss.labels)
-        self.blocks = list(zip(obj.X.to_delayed().ravel(), obj.y.to_delayed().ravel()))
+        self.n_chunks = len(obj.X.chunks[0])
         sizes = np.array(obj.X.chunks[0], dtype=np.int64)
         self.chunk_rows = sizes
         self.chunk_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -232,17 +232,29 @@ class DaskRisk(UncheckedRisk):
         """``fn(X_k, y_k, *args, labels, check)`` on every chunk, in one ``dask.compute``; the
         chunks are checked in this pass when no pass has checked them yet. Returns the list of
         the results without their first element (the check)."""
-        import dask
-
         check = not self.obj._chunks_checked
-        tasks = [dask.delayed(fn, pure=False)(xb, yb, *args, self._labels, check) for xb, yb in self.blocks]
-        results = dask.compute(*tasks)
+        results = self._run(fn, args + (self._labels, check))
         if check:
             for k, res in enumerate(results):
                 if res[0] is not None:
                     self._raise_bad(k, *res[0])
             self.obj._chunks_checked = True
         return [res[1:] for res in results]
+
+    def _run(self, fn, args):
+        """``fn(X_k, y_k, *args)`` for every chunk k: one graph of K tasks on top of the graphs of X
+        and y (built per pass: O(K), not one graph per chunk), run by the active scheduler."""
+        import uuid
+
+        from dask.base import get_scheduler
+        from dask.highlevelgraph import HighLevelGraph
+
+        X, y = self.X, self.y
+        name = f"mlopt-{fn.__name__.strip('_')}-{uuid.uuid4().hex}"
+        layer = {(name, k): (fn, (X.name, k, 0), (y.name, k)) + tuple(args) for k in range(self.n_chunks)}
+        graph = HighLevelGraph.from_collections(name, layer, dependencies=[X, y])
+        scheduler = get_scheduler(collections=[X])
+        return scheduler(graph, [(name, k) for k in range(self.n_chunks)])
 
     def _raise_bad(self, k, what, row, value, col):
         row = int(self.chunk_starts[k]) + row
@@ -330,10 +342,10 @@ class DaskRisk(UncheckedRisk):
         import dask
 
         client = _current_client()
-        order = rng.permutation(len(self.blocks))
+        order = rng.permutation(self.n_chunks)
 
         def fetch(k):
-            xb, yb = self.blocks[k]
+            xb, yb = self.X.blocks[k], self.y.blocks[k]   # one chunk each, its graph culled
             if client is not None:
                 return client.compute([xb, yb])
             return dask.compute(xb, yb)

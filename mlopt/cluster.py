@@ -60,6 +60,10 @@ def local_cluster(n_workers: int = 2, *, threads_per_worker: int = 1, memory_lim
     ------
     distributed.Client
 
+    Notes
+    -----
+    Explained in :doc:`/book/13_distributed`.
+
     Examples
     --------
     >>> with local_cluster(2) as client:                                  # doctest: +SKIP
@@ -89,6 +93,10 @@ def chunk_gradients(obj, theta) -> np.ndarray:
     obj : EmpiricalRisk
         An objective over dask arrays.
     theta : array_like, shape (n_features,)
+
+    Notes
+    -----
+    Explained in :doc:`/book/13_distributed` (the bias of chunk-local sampling).
     """
     from .objective import EmpiricalRisk
 

@@ -39,9 +39,14 @@ class EmpiricalRisk:
     ----------
     X : array_like, shape (n_samples, n_features)
         The data matrix (lists, integer arrays, ``np.matrix`` and pandas frames are converted; a
-        float64 ``numpy.memmap`` is used in place, without loading it into memory).
+        float64 ``numpy.memmap`` is used in place, without loading it into memory). A
+        ``dask.array`` chunked by rows (all columns in one chunk, float64 or float32) makes every
+        pass over the data one map-reduce over its chunks, run by the active dask scheduler; its
+        chunks are checked (finite, labels) in the first pass that reads them, and X is never
+        gathered (:mod:`mlopt.cluster`, :doc:`/book/13_distributed`).
     y : array_like, shape (n_samples,)
-        Targets (labels in {0, 1} for the logistic loss).
+        Targets (labels in {0, 1} for the logistic loss); with a dask X, a dask array chunked
+        like the rows of X (a NumPy y is chunked so).
     loss : Loss, default :data:`mlopt.losses.squared`
         The per-sample loss ℓ(z, y).
     regularizer : Regularizer, default :data:`mlopt.regularizers.l2`

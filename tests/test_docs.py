@@ -7,7 +7,8 @@ import inspect
 
 import mlopt
 
-MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules", "projections", "models")
+MODULES = ("datasets", "losses", "regularizers", "schedules", "plotting", "report", "update_rules", "projections", "models",
+           "cluster")
 
 
 def public_objects():
