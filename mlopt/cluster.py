@@ -66,8 +66,10 @@ def local_cluster(n_workers: int = 2, *, threads_per_worker: int = 1, memory_lim
 
     Examples
     --------
-    >>> with local_cluster(2) as client:                                  # doctest: +SKIP
-    ...     result = mlopt.lbfgs(obj, theta0)
+    .. code-block:: python
+
+        with mlopt.cluster.local_cluster(2) as client:
+            result = mlopt.lbfgs(obj, theta0)        # each evaluation: one map-reduce on 2 workers
     """
     n_workers = check_scalar(n_workers, "n_workers", low=1, integer=True)
     threads_per_worker = check_scalar(threads_per_worker, "threads_per_worker", low=1, integer=True)
@@ -75,7 +77,9 @@ def local_cluster(n_workers: int = 2, *, threads_per_worker: int = 1, memory_lim
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise ImportError("local_cluster needs the optional extra: pip install 'mlopt[dask]'") from exc
-    options = dict(processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    # The scheduler always serves HTTP (dashboard, health): on a free port of the loopback
+    # interface, so that a second cluster on the machine neither clashes nor warns.
+    options = dict(processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     options.update(kwargs)
     with LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
                       **options) as cluster, Client(cluster) as client:

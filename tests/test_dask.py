@@ -133,6 +133,20 @@ def test_full_batch_solvers_give_the_in_memory_result_on_a_cluster(cluster, solv
     np.testing.assert_allclose(b.theta, a.theta, rtol=0, atol=1e-8)
 
 
+def test_a_client_connected_by_address_runs_the_same_code(cluster):
+    """What a real cluster looks like from the client: a scheduler address, nothing else."""
+    X, y = classification(2000, 4, seed=5)
+    kw = dict(loss=mlopt.losses.logistic, lam=0.01)
+    address = cluster.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+    with distributed.Client(address) as other:
+        dsk = mlopt.EmpiricalRisk(*chunked(X, y, 500), **kw)
+        res = mlopt.lbfgs(dsk, np.zeros(4), tol=1e-10)
+        assert distributed.default_client() is other
+    np.testing.assert_allclose(res.theta, mlopt.lbfgs(mlopt.EmpiricalRisk(X, y, **kw), np.zeros(4), tol=1e-10).theta,
+                               rtol=0, atol=1e-9)
+
+
 def test_a_killed_worker_mid_run_changes_nothing(cluster):
     """Kill one worker process during a full-batch run: Dask recomputes the chunks it held (the
     nanny starts a new worker) and the run ends at the in-memory answer, never at a wrong θ."""
