@@ -69,10 +69,35 @@ def test_committed_outputs_are_reproduced(chapter, tmp_root):
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_execution_is_deterministic(chapter, tmp_root):
-    first = execute(chapter, tmp_root, 1).read_bytes()
-    second = execute(chapter, tmp_root, 2).read_bytes()
+    first = without_timings(execute(chapter, tmp_root, 1).read_bytes())
+    second = without_timings(execute(chapter, tmp_root, 2).read_bytes())
     assert first == second, (f"{chapter.name}: two executions on this machine gave different files; "
                              "something in the chapter is not seeded or not fixed (time, hashing, order)")
+
+
+def without_timings(raw: bytes) -> bytes:
+    """The file's bytes, but with the outputs of cells tagged ``nbval-ignore-output`` (wall-clock
+    measurements, e.g. chapter 13's times per gradient) emptied; every other byte is compared."""
+    nb = json.loads(raw)
+    timed = [c for c in nb["cells"] if nbcompare.TIMING_TAG in c.get("metadata", {}).get("tags", [])]
+    if not timed:
+        return raw
+    for cell in timed:
+        cell["outputs"] = []
+    return json.dumps(nb, sort_keys=True).encode()
+
+
+def test_only_tagged_timing_cells_escape_the_determinism_check():
+    cell = {"cell_type": "code", "source": "t", "metadata": {"tags": [nbcompare.TIMING_TAG]},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "1.23 s"}]}
+    plain = copy.deepcopy(cell)
+    plain["metadata"] = {}
+    nb = {"cells": [cell, plain]}
+    other = copy.deepcopy(nb)
+    other["cells"][0]["outputs"][0]["text"] = "4.56 s"
+    assert without_timings(json.dumps(nb).encode()) == without_timings(json.dumps(other).encode())
+    other["cells"][1]["outputs"][0]["text"] = "4.56 s"
+    assert without_timings(json.dumps(nb).encode()) != without_timings(json.dumps(other).encode())
 
 
 # --- the comparison itself catches real changes --------------------------------------------------
@@ -143,3 +168,13 @@ def test_a_new_warning_is_caught():
     warned = out + [{"output_type": "stream", "name": "stderr", "text": "ConvergenceWarning: ...\n"}]
     problems = nbcompare.compare_outputs(out, warned, [])
     assert problems and "outputs" in problems[0]
+
+
+def test_a_timing_cell_is_skipped_and_only_it():
+    def nb(text, tags):
+        return {"cells": [{"cell_type": "code", "source": "timed()", "metadata": {"tags": tags},
+                           "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]}]}
+
+    assert nbcompare.compare_notebooks(nb("speed-up 1.9\n", [nbcompare.TIMING_TAG]),
+                                       nb("speed-up 1.2\n", [nbcompare.TIMING_TAG])) == []
+    assert nbcompare.compare_notebooks(nb("speed-up 1.9\n", []), nb("speed-up 1.2\n", []))
