@@ -169,6 +169,20 @@ def _chunk_hessian(X, y, theta, shipped, labels, check):
     return None, (X.T * w) @ X
 
 
+def _chunk_all(X, y, theta, shipped, labels, check):
+    """(bad, Σℓ, Σ u·x, Xᵀ diag(ℓ'') X) of one chunk: all Newton's method needs, in one pass."""
+    X, y = _as64(X, y)
+    bad = _inspect(X, y, labels) if check else None
+    d = X.shape[1]
+    if bad is not None or X.shape[0] == 0:
+        return bad, 0.0, np.zeros(d), np.zeros((d, d))
+    k = shipped.kernel
+    z = X.dot(theta)
+    w = k.dz2(z, y)
+    total, u = k.sum_and_dz(z, y)
+    return None, total, u.dot(X), (X.T * w) @ X
+
+
 def _chunk_hessian_vector(X, y, theta, v, shipped, constant, labels, check):
     X, y = _as64(X, y)
     bad = _inspect(X, y, labels) if check else None
@@ -287,6 +301,23 @@ class DaskRisk(UncheckedRisk):
         if self.lam:
             H += self.lam * self.reg.hessian(theta)
         return H
+
+    def value_gradient_hessian(self, theta):
+        """(J, ∇J, ∇²J) in one round: each chunk returns 1 + d + d² numbers."""
+        d = self.X.shape[1]
+        total, g, H = 0.0, np.zeros(d), np.zeros((d, d))
+        for t, gk, Hk in self.map_chunks(_chunk_all, theta, self._shipped):
+            total += t
+            g += gk
+            H += Hk
+        g *= self.kernel.scale / self.n
+        H /= self.n
+        f = total / self.n
+        if self.lam:
+            f += self.lam * self.reg.value(theta)
+            g += self.lam * self.reg.gradient(theta)
+            H += self.lam * self.reg.hessian(theta)
+        return f, g, H
 
     def hessian_vector(self, theta, v) -> np.ndarray:
         Hv = np.zeros(self.X.shape[1])

@@ -36,6 +36,7 @@ class Oracle:
             fast = obj.unchecked
             self.value, self.gradient = fast.value, fast.gradient
             self.value_and_gradient, self.hessian = fast.value_and_gradient, fast.hessian
+            self.value_gradient_hessian = fast.value_gradient_hessian
         else:
             self.value = lambda t: float(obj.value(t))
             self.gradient = self._checked_gradient
@@ -46,14 +47,21 @@ class Oracle:
                 self.value_and_gradient = lambda t: (self.value(t), self.gradient(t))
             self.hessian = lambda t: np.asarray(obj.hessian(t), dtype=np.float64)
 
-    def start(self, theta, name: str = "theta0"):
-        """(J(θ₀), ∇J(θ₀)), or a ValueError when either is not finite (nothing to descend from)."""
+    def value_gradient_hessian(self, theta):
+        """(J(θ), ∇J(θ), ∇²J(θ)); an EmpiricalRisk computes the three in one pass over X."""
+        f, g = self.value_and_gradient(theta)
+        return f, g, self.hessian(theta)
+
+    def start(self, theta, name: str = "theta0", hessian: bool = False):
+        """(J(θ₀), ∇J(θ₀)) — and ∇²J(θ₀) with ``hessian=True``, from the same pass — or a
+        ValueError when J or ∇J is not finite (nothing to descend from)."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            f, g = self.value_and_gradient(theta)
+            values = self.value_gradient_hessian(theta) if hessian else self.value_and_gradient(theta)
+        f, g = values[0], values[1]
         if not (np.isfinite(f) and np.all(np.isfinite(g))):
             raise ValueError(f"{name} gives a non-finite objective or gradient (objective={f}); "
                              "choose another starting point")
-        return f, g
+        return values
 
     def _checked_pair(self, pair, theta):
         f, g = pair

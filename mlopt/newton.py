@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._history import History
-from ._linesearch import STALL_STEPS, StallWatch, armijo, round_off
+from ._linesearch import ARMIJO_C, ARMIJO_SHRINK, STALL_STEPS, StallWatch, armijo, round_off
 from ._options import check_run_options
 from ._oracle import Oracle
 from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
@@ -46,7 +46,9 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
         Stop when ‖∇J(θ)‖ ≤ tol; None runs all ``max_iter`` steps (or until they stall).
     line_search : bool, default True
         Halve the step until the Armijo condition holds, up to J's round-off (pure Newton steps
-        when False).
+        when False). The full step is tried with J, ∇J and ∇²J computed together (one pass over
+        X; one round on a cluster, :doc:`/book/13_distributed`): when it is accepted, as it is
+        near the minimum, a step costs one pass.
     callback : callable, optional
         ``callback(t, theta, objective)`` after each update (or ``callback(theta)``);
         returning True stops.
@@ -79,7 +81,7 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
 
     theta = oracle.theta0
     hist = History(theta.size, record_theta)
-    f, g = oracle.start(theta)
+    f, g, H = oracle.start(theta, hessian=True)
     gnorm, n_grad = float(np.linalg.norm(g)), 1
     hist.record(theta, objective=f, grad_norm=gnorm, lr=0.0, n_grad=n_grad)
     limit = DIVERGENCE_FACTOR * max(abs(f), 1.0)
@@ -92,29 +94,35 @@ def newton(obj, theta0, *, max_iter: int = 50, tol: float | None = 1e-8, line_se
         for t in range(max_iter):
             if tol is not None and gnorm <= tol:
                 return end("converged", f"||grad||={gnorm:.3g} <= tol={tol:g} after {t} iterations")
-            p = _newton_direction(oracle.hessian(theta), g)
-            eta = 1.0
+            p = _newton_direction(H, g)
+            eta, full = 1.0, None
             if line_search:
                 slope = float(g @ p)
                 if not slope > 0:  # not a descent direction (indefinite Hessian): fall back to -g
                     p, slope = g, gnorm * gnorm
-                eta = armijo(oracle.value, theta, p, f, slope, 1.0, allowance=round_off(f))
-                if eta is None:
-                    return end("line_search_failed", f"at iteration {t} no step length gave sufficient "
-                                                     f"decrease (||grad||={gnorm:.3g}); J is flat to machine "
-                                                     "precision or the Hessian is wrong")
+                # The full step is tried with J, ∇J and ∇²J at once (one pass over X, one round on a
+                # cluster): it is accepted in most iterations, and then nothing is computed twice.
+                full = oracle.value_gradient_hessian(theta - p)
+                allowance = round_off(f)
+                if not (np.isfinite(full[0]) and full[0] <= f - ARMIJO_C * slope + allowance):
+                    full, n_grad = None, n_grad + 1    # its gradient was computed, and is not used
+                    eta = armijo(oracle.value, theta, p, f, slope, ARMIJO_SHRINK, allowance=allowance)
+                    if eta is None:
+                        return end("line_search_failed", f"at iteration {t} no step length gave sufficient "
+                                                         f"decrease (||grad||={gnorm:.3g}); J is flat to machine "
+                                                         "precision or the Hessian is wrong")
             new_theta = theta - eta * p
             if np.array_equal(new_theta, theta):
                 return end("stalled", f"at iteration {t} the Newton step no longer changes theta "
                                       f"(||grad||={gnorm:.3g}): J is flat to machine precision here")
-            new_f, new_g = oracle.value_and_gradient(new_theta)
+            new_f, new_g, new_H = full if full is not None else oracle.value_gradient_hessian(new_theta)
             n_grad += 1
             why = rejected(new_f, new_g, new_theta, limit, hist.first("objective"))
             if why:
                 return end("diverged", f"at iteration {t + 1}: {why}")
             gnorm = float(np.linalg.norm(new_g))
             stalled = watch.step(f, new_f, gnorm)
-            theta, f, g = new_theta, new_f, new_g
+            theta, f, g, H = new_theta, new_f, new_g, new_H
             hist.record(theta, objective=f, grad_norm=gnorm, lr=eta, n_grad=n_grad)
             if callback is not None and callback(t + 1, theta.copy(), f):
                 return end("callback", f"stopped after {t + 1} iterations")

@@ -380,6 +380,25 @@ class UncheckedRisk:
             Hv += (self.lam * self.reg.curvature) * v
         return Hv
 
+    def value_gradient_hessian(self, theta):
+        """(J(θ), ∇J(θ), ∇²J(θ)) from one product z = Xθ (Newton's method: one pass per step)."""
+        X, k = self.X, self.kernel
+        if self._rows is not None:   # chunked data: the two passes of value_and_gradient, then the Hessian
+            f, g = self.value_and_gradient(theta)
+            return f, g, self.hessian(theta)
+        z = X.dot(theta)
+        w = k.dz2(z, self.y)              # before sum_and_dz, which may overwrite z
+        total, u = k.sum_and_dz(z, self.y)
+        g = u.dot(X)
+        g *= k.scale / self.n
+        H = (X.T * w) @ X / self.n
+        f = total / self.n
+        if self.lam:
+            f += self.lam * self.reg.value(theta)
+            g += self.lam * self.reg.gradient(theta)
+            H += self.lam * self.reg.hessian(theta)
+        return f, g, H
+
     def hessian(self, theta) -> np.ndarray:
         X = self.X
         w = self.kernel.dz2(X @ theta, self.y)

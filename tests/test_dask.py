@@ -73,6 +73,13 @@ def test_value_gradient_hessian_equal_the_in_memory_ones(name):
     assert dsk.risk(theta) == pytest.approx(mem.risk(theta), rel=1e-13)
     np.testing.assert_allclose(dsk.hessian(theta), mem.hessian(theta), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(dsk.hessian_vector(theta, v), mem.hessian_vector(theta, v), rtol=1e-12, atol=1e-13)
+    f3, g3, H3 = dsk.unchecked.value_gradient_hessian(theta)
+    f0, g0, H0 = mem.unchecked.value_gradient_hessian(theta)
+    assert f3 == pytest.approx(f0, rel=1e-13) and f0 == pytest.approx(mem.value(theta), rel=1e-13)
+    np.testing.assert_allclose(g3, g0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g0, mem.gradient(theta), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(H3, H0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(H0, mem.hessian(theta), rtol=1e-12, atol=1e-14)
     rows = np.array([2999, 5, 5, 1400, 0])
     np.testing.assert_allclose(dsk.gradient(theta, batch=rows), mem.gradient(theta, batch=rows), rtol=1e-12)
 
@@ -106,6 +113,24 @@ def test_the_chunk_gradients_average_to_the_risk_gradient():
     np.testing.assert_allclose(G[1], mem.subset(np.arange(700, 1400)).unchecked.risk_gradient(theta), rtol=1e-12)
     with pytest.raises(ValueError, match="obj must be an mlopt.EmpiricalRisk over dask arrays"):
         mlopt.cluster.chunk_gradients(mem, theta)
+
+
+def test_newton_needs_one_round_per_accepted_step(monkeypatch):
+    """Newton's full step is tried with J, ∇J and ∇²J from one pass: when it is accepted (here
+    every time), a step costs one round on a cluster, and the start one more."""
+    X, y = classification(4000, 5, seed=6)
+    dsk = mlopt.EmpiricalRisk(*chunked(X, y, 1000), loss=mlopt.losses.logistic, lam=0.01)
+    rounds = []
+    run = mlopt._dask.DaskRisk.map_chunks
+
+    def counted(self, fn, *args):
+        rounds.append(fn.__name__)
+        return run(self, fn, *args)
+
+    monkeypatch.setattr(mlopt._dask.DaskRisk, "map_chunks", counted)
+    res = mlopt.newton(dsk, np.zeros(5), tol=1e-10)
+    assert res.status == "converged" and set(res.history["lr"][1:]) == {1.0}
+    assert rounds == ["_chunk_all"] * (1 + res.n_iter)
 
 
 # --- the full-batch solvers, on a real LocalCluster -------------------------------------------
