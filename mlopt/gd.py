@@ -18,7 +18,7 @@ import numpy as np
 
 from ._advice import lr_advice
 from ._history import History
-from ._linesearch import ARMIJO_SHRINK, armijo, round_off
+from ._linesearch import ARMIJO_C, ARMIJO_SHRINK, armijo, round_off
 from ._options import check_momentum, check_run_options, resolve_lr
 from ._oracle import Oracle
 from ._stop import DIVERGENCE_FACTOR, budget_end, conclude, rejected
@@ -28,21 +28,30 @@ __all__ = ["gradient_descent"]
 
 
 def _backtrack(oracle, theta, g, f, gnorm, eta0, t, tol):
-    """(η, None) from the Armijo search, or (None, (status, detail)) when it fails or when the
-    decrease a step can make, η‖g‖²/2, is below J's round-off (the test would then compare values
-    that agree to their last bits, and decide by the CPU's rounding)."""
-    eta = armijo(oracle.value, theta, g, f, gnorm * gnorm, eta0)
+    """(η, None, first) from the Armijo search, or (None, (status, detail), None) when it fails or
+    when the decrease a step can make, η‖g‖²/2, is below J's round-off (the test would then compare
+    values that agree to their last bits, and decide by the CPU's rounding).
+
+    The first trial, η₀, is evaluated with J and ∇J together (one pass over X, one round on a
+    cluster); ``first`` is that pair when η₀ was accepted (the next iteration needs ∇J there), else
+    None, and then the halvings evaluate J alone."""
+    first = oracle.value_and_gradient(theta - eta0 * g)
+    if np.isfinite(first[0]) and first[0] <= f - ARMIJO_C * eta0 * gnorm * gnorm:
+        eta = eta0
+    else:
+        first = None
+        eta = armijo(oracle.value, theta, g, f, gnorm * gnorm, eta0 * ARMIJO_SHRINK)
     if eta is None:
         return None, ("line_search_failed", f"at iteration {t} no step length gave sufficient decrease "
                                             f"(||grad||={gnorm:.3g}); the gradient may be wrong or J flat to "
-                                            "machine precision")
+                                            "machine precision"), None
     decrease, noise = 0.5 * eta * gnorm * gnorm, round_off(f)
     if decrease <= noise:
         return None, ("stalled", f"at iteration {t} the decrease a step can make, eta ||grad||^2 / 2 = "
                                  f"{decrease:.2g}, is below J's round-off {noise:.2g}: the line search can no "
                                  f"longer tell a good step from a bad one (||grad||={gnorm:.3g})"
-                                 + (f", so tol={tol:g} is out of reach" if tol else ""))
-    return eta, None
+                                 + (f", so tol={tol:g} is out of reach" if tol else "")), None
+    return eta, None, first
 
 
 def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov: bool = False,
@@ -62,7 +71,10 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         (J(θ − ηg) ≤ J(θ) − c η‖g‖², c = 1e-4, η halved until it holds, the next search starting
         from 2η). Backtracking stops as "stalled" once the decrease an accepted step can make,
         η‖g‖²/2, falls below J's round-off (64·eps·abs(J)): past that point the test compares
-        values that agree to their last bits, and its decisions would depend on the CPU.
+        values that agree to their last bits, and its decisions would depend on the CPU. The
+        first trial of a search is evaluated with J and ∇J together, which the next iteration
+        reuses when the trial is accepted: one pass over X per accepted step (one round on a
+        cluster, :doc:`/book/13_distributed`).
     momentum : float in [0, 1), default 0
         β, in the form above (PyTorch's and optax's).
     nesterov : bool, default False
@@ -128,8 +140,10 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
         for t in range(max_iter):
             if tol is not None and gnorm <= tol:
                 return end("converged", f"||grad||={gnorm:.3g} <= tol={tol:g} after {t} iterations")
+            first = None
             if spec.kind == "backtracking":
-                eta, stop = _backtrack(oracle, theta, g, f, gnorm, bt_eta, t, tol)
+                eta, stop, first = _backtrack(oracle, theta, g, f, gnorm, bt_eta, t, tol)
+                n_grad += first is None     # the first trial's gradient was computed and not used
                 if stop:
                     return end(*stop)
                 step, bt_eta = -eta * g, eta / ARMIJO_SHRINK
@@ -141,7 +155,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                 return end("stalled", f"at iteration {t} the step no longer changes theta (||grad||={gnorm:.3g}, "
                                       f"step size {eta:.3g}): J is flat to machine precision here"
                                       + (f", so tol={tol:g} is out of reach in float64" if tol else ""))
-            new_f, new_g = oracle.value_and_gradient(new_theta)
+            new_f, new_g = first if first is not None else oracle.value_and_gradient(new_theta)
             n_grad += 1
             why = rejected(new_f, new_g, new_theta, limit, hist.first("objective"))
             if why:
