@@ -121,7 +121,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
     max_iter, tol, callback, record_theta = check_run_options(max_iter, tol, callback, record_theta)
     spec = resolve_lr(lr, accept=("auto", "backtracking"), smoothness=oracle.smoothness, momentum=momentum)
     rule = Momentum(momentum, nesterov) if momentum else UpdateRule()
-    L = oracle.smoothness()
+    L = oracle.smoothness    # for the advice of a failed run only: L costs a pass of its own (n d² flops)
     alternatives = () if momentum else ("backtracking",)
 
     theta = oracle.theta0
@@ -134,7 +134,7 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
 
     def end(status, detail):
         return conclude(status, detail, theta=theta, hist=hist, tol=tol, n_iter=hist.n - 1,
-                        advice=lambda: lr_advice(eta, L, momentum, nesterov, alternatives))
+                        advice=lambda: lr_advice(eta, L(), momentum, nesterov, alternatives))
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(max_iter):
@@ -167,5 +167,5 @@ def gradient_descent(obj, theta0, *, lr="auto", momentum: float = 0.0, nesterov:
                 return end("callback", f"stopped after {t + 1} iterations")
     f0 = hist.first("objective")
     hint = (f"the objective increased from {f0:.6g} to {f:.6g}: "
-            f"{lr_advice(eta, L, momentum, nesterov, alternatives)}" if f > f0 else "increase max_iter or lr")
+            f"{lr_advice(eta, L(), momentum, nesterov, alternatives)}" if f > f0 else "increase max_iter or lr")
     return end(*budget_end(tol, gnorm, max_iter, hint=hint))

@@ -133,6 +133,26 @@ def test_newton_needs_one_round_per_accepted_step(monkeypatch):
     assert rounds == ["_chunk_all"] * (1 + res.n_iter)
 
 
+def test_backtracking_needs_one_round_per_step_whose_first_trial_holds(monkeypatch):
+    X, y = classification(4000, 5, seed=6)
+    dsk = mlopt.EmpiricalRisk(*chunked(X, y, 1000), loss=mlopt.losses.logistic, lam=0.01)
+    rounds = []
+    run = mlopt._dask.DaskRisk.map_chunks
+
+    def counted(self, fn, *args):
+        rounds.append(args[2:4])    # (value, grad) flags of the pass
+        return run(self, fn, *args)
+
+    monkeypatch.setattr(mlopt._dask.DaskRisk, "map_chunks", counted)
+    res = mlopt.gradient_descent(dsk, np.zeros(5), lr="backtracking", tol=1e-6)
+    both = sum(1 for r in rounds if r == (True, True))
+    values = sum(1 for r in rounds if r == (True, False))
+    assert res.status == "converged" and both + values == len(rounds)
+    # the start, one per search (its first trial), J alone for each halving
+    assert both == 1 + res.n_iter + (res.history["n_grad"][-1] - 1 - res.n_iter)
+    assert values < res.n_iter
+
+
 # --- the full-batch solvers, on a real LocalCluster -------------------------------------------
 
 SOLVERS = {
