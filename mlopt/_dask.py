@@ -202,6 +202,19 @@ def _chunk_gram(X, y, labels, check):
     return None, X.T @ X, float(np.max(np.einsum("ij,ij->i", X, X)))
 
 
+def _chunk_rows_sums(X, y, local_rows, theta, shipped, labels, check):
+    """(bad, Σℓ, Σ u·x) over the given rows of one chunk (a row listed twice counts twice); the
+    check, when asked, covers the rows read."""
+    Xr, yr = _as64(X[local_rows], y[local_rows])
+    bad = _inspect(Xr, yr, labels) if check else None
+    if bad is not None:
+        what, r, value, col = bad
+        return (what, int(local_rows[r]), value, col), 0.0, np.zeros(Xr.shape[1])
+    k = shipped.kernel
+    total, u = k.sum_and_dz(Xr.dot(theta), yr)
+    return None, total, u.dot(Xr)
+
+
 def _chunk_mean_gradient(X, y, theta, shipped, labels, check):
     X, y = _as64(X, y)
     bad = _inspect(X, y, labels) if check else None
@@ -255,20 +268,45 @@ class DaskRisk(UncheckedRisk):
             self.obj._chunks_checked = True
         return [res[1:] for res in results]
 
-    def _run(self, fn, args):
-        """``fn(X_k, y_k, *args)`` for every chunk k: one graph of K tasks on top of the graphs of X
-        and y (built per pass: O(K), not one graph per chunk), run by the active scheduler."""
+    def _run(self, fn, args, chunks=None, first_args=None):
+        """``fn(X_k, y_k, *args)`` for every chunk k (or the chunks listed, with ``first_args[j]``
+        before ``args`` for the j-th): one graph of K tasks on top of the graphs of X and y (built
+        per pass: O(K), not one graph per chunk), run by the active scheduler."""
         import uuid
 
         from dask.base import get_scheduler
         from dask.highlevelgraph import HighLevelGraph
 
         X, y = self.X, self.y
+        chunks = range(self.n_chunks) if chunks is None else chunks
         name = f"mlopt-{fn.__name__.strip('_')}-{uuid.uuid4().hex}"
-        layer = {(name, k): (fn, (X.name, k, 0), (y.name, k)) + tuple(args) for k in range(self.n_chunks)}
+        layer = {(name, j): (fn, (X.name, k, 0), (y.name, k))
+                 + ((first_args[j],) if first_args is not None else ()) + tuple(args)
+                 for j, k in enumerate(chunks)}
         graph = HighLevelGraph.from_collections(name, layer, dependencies=[X, y])
         scheduler = get_scheduler(collections=[X])
-        return scheduler(graph, [(name, k) for k in range(self.n_chunks)])
+        return scheduler(graph, list(layer))
+
+    def minibatch(self, theta, rows, y_rows=None):
+        """(J_B(θ), ∇J_B(θ)) for given global rows B, as one map-reduce over the chunks that hold
+        them: each returns Σ_{i∈B∩k} ℓᵢ and Σ_{i∈B∩k} ℓ'ᵢ xᵢ (1 + d numbers); no row travels."""
+        chunk = np.searchsorted(self.chunk_starts, rows, side="right") - 1
+        touched = np.unique(chunk)
+        local = [rows[chunk == k] - self.chunk_starts[k] for k in touched]
+        check = not self.obj._chunks_checked
+        parts = self._run(_chunk_rows_sums, (theta, self._shipped, self._labels, check),
+                          chunks=[int(k) for k in touched], first_args=local)
+        total, g = 0.0, np.zeros(self.X.shape[1])
+        for k, (bad, t, gk) in zip(touched, parts):
+            if bad is not None:
+                self._raise_bad(int(k), *bad)
+            total += t
+            g += gk
+        m = rows.size
+        g *= self.kernel.scale / m
+        if self.lam:
+            return total / m + self.lam * self.reg.value(theta), g + self.lam * self.reg.gradient(theta)
+        return total / m, g
 
     def _raise_bad(self, k, what, row, value, col):
         row = int(self.chunk_starts[k]) + row
@@ -346,7 +384,8 @@ class DaskRisk(UncheckedRisk):
                          "scalar per sample; got an objective over dask arrays")
 
     def minibatch_scalars(self, theta, rows, y_rows=None):
-        """A minibatch of given global rows: only those rows are gathered to the client."""
+        """(Σ_{i∈B} ℓᵢ, u_B, X_B) for given global rows: those rows are gathered to the client
+        (:meth:`minibatch` does not need them)."""
         import dask
 
         order = np.argsort(rows, kind="stable")

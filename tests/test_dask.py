@@ -378,6 +378,18 @@ def test_a_pass_reads_each_chunk_once_and_checks_clean_chunks_only_once(monkeypa
     assert calls == [True] * 4 + [False] * 4
 
 
+def test_a_minibatch_gradient_reads_only_the_chunks_that_hold_its_rows():
+    X, y = regression(1000, 4)
+    Xd, loads = counting_loads(X, 250)
+    rows = np.array([990, 3, 3, 999, 12])          # chunks 3 and 0; row 3 twice
+    mem = mlopt.EmpiricalRisk(X, y, lam=0.1)
+    with dask.config.set(scheduler="synchronous"):
+        obj = mlopt.EmpiricalRisk(Xd, da.from_array(y, chunks=250), lam=0.1)
+        g = obj.gradient(np.ones(4), batch=rows)
+    assert sorted(loads) == [0, 3]
+    np.testing.assert_allclose(g, mem.gradient(np.ones(4), batch=rows), rtol=1e-13)
+
+
 def test_labels_outside_the_loss_are_found_in_the_first_pass_and_by_sgd():
     X, y = classification(1000, 4)
     y = y.copy()
