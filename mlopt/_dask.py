@@ -348,14 +348,7 @@ class DaskRisk(UncheckedRisk):
             total += t
             g += gk
             H += Hk
-        g *= self.kernel.scale / self.n
-        H /= self.n
-        f = total / self.n
-        if self.lam:
-            f += self.lam * self.reg.value(theta)
-            g += self.lam * self.reg.gradient(theta)
-            H += self.lam * self.reg.hessian(theta)
-        return f, g, H
+        return self.assemble(theta, total, g, H)
 
     def hessian_vector(self, theta, v) -> np.ndarray:
         Hv = np.zeros(self.X.shape[1])

@@ -389,9 +389,13 @@ class UncheckedRisk:
         z = X.dot(theta)
         w = k.dz2(z, self.y)              # before sum_and_dz, which may overwrite z
         total, u = k.sum_and_dz(z, self.y)
-        g = u.dot(X)
-        g *= k.scale / self.n
-        H = (X.T * w) @ X / self.n
+        return self.assemble(theta, total, u.dot(X), (X.T * w) @ X)
+
+    def assemble(self, theta, total, g, H):
+        """(J, ∇J, ∇²J) from the sums over all rows Σℓᵢ, Σ uᵢxᵢ and Xᵀ diag(ℓ'') X (g and H are
+        scaled in place)."""
+        g *= self.kernel.scale / self.n
+        H /= self.n
         f = total / self.n
         if self.lam:
             f += self.lam * self.reg.value(theta)
