@@ -5,9 +5,27 @@ timed in interleaved repeats, and the median of each side is reported. The resul
 ``benchmarks/results.json`` (read by the book's page *How fast is mlopt?*) and are printed as a
 table with the machine and library versions.
 
-Usage: ``python benchmarks/run.py [--quick] [--only NAME[,NAME...]] [--output PATH]``
+Usage: ``python benchmarks/run.py [--quick] [--only NAME[,NAME...]] [--output PATH] [--merge]``
 (``--quick`` uses smaller problems, for a smoke test; names: gradient, logistic, ridge, sgd,
-solvers, construct, memmap, book).
+solvers, lbfgs, variance_reduction, construct, memmap, dask_overhead, dask_disk, dask_glm, book).
+A run of all benchmarks at full size writes ``results.json``; ``--merge`` writes the benchmarks
+that ran into the existing file instead (their rows replace those of the same names, the others
+stay), e.g. ``--only dask_glm --merge``.
+
+The three on a Dask cluster each start their own ``mlopt.cluster.local_cluster(2)`` (two worker
+processes, one thread each) and close it at the end:
+
+- ``dask_overhead``: the full logistic gradient over a persisted dask array (2,000,000 × 50,
+  800 MB) against the same ``EmpiricalRisk`` over the NumPy array in the client, for 4, 16, 64
+  and 256 chunks (the ratio is the overhead of the map-reduce; its growth with the chunks, the
+  cost per task);
+- ``dask_disk``: a 4.1 GB data set written on disk one .npy per chunk (never held whole), read
+  with ``da.from_npy_stack``: one gradient pass, 10 L-BFGS iterations and one SGD epoch, with the
+  peak memory of the client (in MiB and in chunks: it must hold no more than a few) and of each
+  worker (needs 4.1 GB free under ``$MLOPT_BENCH_TMP`` or the system's temporary folder);
+- ``dask_glm``: mlopt against dask-glm (``gradient_descent``, ``newton``, ``lbfgs``) on the same
+  dask arrays and cluster: time, passes over the data, suboptimality and distance to the optimum
+  at 1e-6 relative suboptimality of an unregularized logistic regression (1,000,000 × 20).
 """
 
 from __future__ import annotations
@@ -63,6 +81,11 @@ def machine_info() -> dict:
     import sklearn
     info.update(numpy=np.__version__, scipy=scipy.__version__, sklearn=sklearn.__version__,
                 mlopt=mlopt.__version__)
+    for name in ("dask", "distributed", "dask_glm"):      # the optional libraries of the Dask benchmarks
+        try:
+            info[name] = __import__(name).__version__
+        except Exception:
+            pass
     try:
         from threadpoolctl import threadpool_info
 
@@ -461,15 +484,513 @@ def bench_variance_reduction(quick):
     return rows
 
 
+# --- on a Dask cluster ------------------------------------------------------------------------------
+# Each benchmark starts its own mlopt.cluster.local_cluster(2): two worker processes with one thread
+# each (Dask sets their BLAS to one thread), on this 2-core machine; the client process runs the
+# solver and, in LocalCluster, the scheduler too.
+
+MIB = 2**20
+#: "The client must hold no more than a few chunks": the bound that dask_disk checks, in chunks.
+FEW_CHUNKS = 3
+
+
+def _status_kib(field: str) -> int:
+    """A field of /proc/self/status in KiB (0 where there is no /proc)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _reset_peak_rss() -> bool:
+    """Start a new peak: on Linux, writing 5 to /proc/self/clear_refs resets the process's high-water
+    RSS (VmHWM). Runs in the client and, via client.run, in each worker."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss() -> int:
+    """Peak RSS (bytes) since the last reset: VmHWM of /proc/self/status. (getrusage's ru_maxrss
+    would not do for a worker: it keeps the peak of the process image before the worker's exec,
+    which no reset clears.) Falls back to ru_maxrss (KiB on Linux) without /proc."""
+    import resource
+
+    return 1024 * (_status_kib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+class _ClientPeak:
+    """The client's peak RSS growth over a block (bytes): the high-water mark reset at the start, and a
+    thread sampling VmRSS every 2 ms in case the reset is not available; with ``trace=True`` also the
+    peak of the memory tracemalloc sees allocated in the block (Python objects and NumPy buffers)."""
+
+    def __init__(self, trace: bool = False):
+        self.trace = trace
+
+    def __enter__(self):
+        import threading
+        import tracemalloc
+
+        self.reset = _reset_peak_rss()
+        self.base = 1024 * _status_kib("VmRSS")
+        self.sampled = self.base
+        self.stop = threading.Event()
+
+        def sample():
+            while not self.stop.is_set():
+                self.sampled = max(self.sampled, 1024 * _status_kib("VmRSS"))
+                time.sleep(0.002)
+
+        self.thread = threading.Thread(target=sample, daemon=True)
+        self.thread.start()
+        if self.trace:
+            tracemalloc.start()
+            self.traced_base = tracemalloc.get_traced_memory()[0]
+        return self
+
+    def __exit__(self, *exc):
+        import tracemalloc
+
+        if self.trace:
+            self.traced_peak = tracemalloc.get_traced_memory()[1] - self.traced_base
+            tracemalloc.stop()
+        self.stop.set()
+        self.thread.join()
+        peak = max(self.sampled, _peak_rss() if self.reset else 0)
+        self.growth = peak - self.base
+        return False
+
+
+def _worker_peaks(client) -> list:
+    """Each worker's peak RSS (MiB) since the last ``client.run(_reset_peak_rss)``, in worker order."""
+    peaks = client.run(_peak_rss)
+    return [peaks[w] / MIB for w in sorted(peaks)]
+
+
+def _with_load(bench):
+    """The bench, its rows marked with the machine's 1-minute load average before and after it ran
+    (the machine may be shared: a load above its cores slows everything, the workers included)."""
+    def run(quick):
+        before = os.getloadavg()[0]
+        rows = bench(quick)
+        after = os.getloadavg()[0]
+        for r in rows:
+            r["load_1min"] = [before, after]
+        return rows
+
+    run.__doc__ = bench.__doc__
+    return run
+
+
+def _persisted(client, X, y, rows):
+    """X and y as dask arrays of ``rows`` rows per chunk, persisted on the workers (the upload of an
+    in-memory array is one large graph: dask's warning about it is silenced)."""
+    import dask.array as da
+    from distributed import wait
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        Xd = da.from_array(X, chunks=(rows, X.shape[1])).persist()
+        yd = da.from_array(y, chunks=(rows,)).persist()
+    wait([Xd, yd])
+    return Xd, yd
+
+
+def bench_dask_overhead(quick):
+    """The full logistic gradient over a dask array persisted on 2 workers against the same
+    EmpiricalRisk over the NumPy array in the client (2 BLAS threads): the overhead of the
+    map-reduce, then the same ratio for more and fewer chunks (per-task overhead)."""
+    from distributed import wait
+
+    from mlopt.cluster import local_cluster
+
+    n, d = (200_000, 50) if quick else (2_000_000, 50)
+    counts, main = (4, 16, 64, 256), 16
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((n, d))
+    theta_true = rng.standard_normal(d) / np.sqrt(d)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-X @ theta_true))).astype(np.float64)
+    theta = 0.1 * rng.standard_normal(d)
+    local = mlopt.EmpiricalRisk(X, y, loss=mlopt.losses.logistic)
+    rows = []
+    with local_cluster(2) as client:
+        Xd = yd = None
+        for K in counts:
+            old = (Xd, yd)
+            if Xd is None:
+                Xd, yd = _persisted(client, X, y, -(-n // K))
+            else:       # rechunked on the workers: the data is not sent again
+                Xd = Xd.rechunk((-(-n // K), d)).persist()
+                yd = yd.rechunk((-(-n // K),)).persist()
+                wait([Xd, yd])
+            del old
+            dist = mlopt.EmpiricalRisk(Xd, yd, loss=mlopt.losses.logistic)
+            holders = [a for addrs in client.who_has(Xd).values() for a in addrs]
+            placed = [holders.count(w) for w in sorted(client.scheduler_info()["workers"])]   # X's chunks per worker
+            np.testing.assert_allclose(dist.gradient(theta), local.gradient(theta), rtol=1e-10, atol=1e-14)
+            t = interleaved({"dask": lambda: dist.gradient(theta), "numpy": lambda: local.gradient(theta)},
+                            repeats=5 if quick else 15)
+            rows.append({"name": "logistic gradient, dask vs in memory", "n": n, "d": d, "chunks": K,
+                         "chunk_mib": Xd.chunks[0][0] * d * 8 / MIB, "workers": 2, "main": K == main,
+                         "chunks_per_worker": placed,
+                         "dask_ms": 1e3 * t["dask"], "numpy_ms": 1e3 * t["numpy"], "overhead": t["dask"] / t["numpy"],
+                         "vs": "the same EmpiricalRisk over the NumPy array in the client"})
+    # The cost of one more chunk: the slope of the dask time against the number of chunks.
+    K = np.array([r["chunks"] for r in rows], dtype=float)
+    slope, intercept = np.polyfit(K, [r["dask_ms"] for r in rows], 1)
+    rows.append({"name": "dask time per extra chunk (fit over the rows above)", "n": n, "d": d,
+                 "ms_per_chunk": float(slope), "intercept_ms": float(intercept)})
+    return rows
+
+
+def _write_chunk(folder, k, rows, d, seed, theta):
+    """Chunk k of the on-disk data set, made and saved where it runs (a worker): X_k ~ N(0, 1) from
+    the generator seeded by (seed, k), labels y ~ Bernoulli(σ(X_k θ)). Returns the chunk's count of
+    positive labels (the client receives only that)."""
+    rng = np.random.default_rng([seed, k])
+    Xk = rng.standard_normal((rows, d))
+    yk = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(Xk @ theta)))).astype(np.float64)
+    np.save(os.path.join(folder, "X", f"{k}.npy"), Xk)
+    np.save(os.path.join(folder, "y", f"{k}.npy"), yk)
+    return float(yk.sum())
+
+
+def _write_npy_stack(client, folder, n, d, rows, seed, theta):
+    """A data set of n × d floats written as one .npy per chunk of ``rows`` rows (X/k.npy, y/k.npy),
+    each chunk made by a worker: neither the client nor a worker ever holds more than a chunk. The
+    ``info`` file of each folder is the one dask.array.from_npy_stack reads: the chunks, the dtype and
+    the axis the chunks are stacked along."""
+    import pickle
+
+    sizes = tuple(min(rows, n - s) for s in range(0, n, rows))
+    for sub in ("X", "y"):
+        os.makedirs(os.path.join(folder, sub))
+    futures = [client.submit(_write_chunk, folder, k, size, d, seed, theta, pure=False)
+               for k, size in enumerate(sizes)]
+    positives = sum(client.gather(futures))
+    for sub, chunks in (("X", (sizes, (d,))), ("y", (sizes,))):
+        with open(os.path.join(folder, sub, "info"), "wb") as fh:
+            pickle.dump({"chunks": chunks, "dtype": np.dtype(np.float64), "axis": 0}, fh)
+    return positives / n
+
+
+def bench_dask_disk(quick):
+    """A 4 GB data set on disk (10,000,000 × 50 float64 and its labels, 40 chunks of 95 MiB), written
+    chunk by chunk by the workers without ever being held whole, read back lazily with
+    da.from_npy_stack; then, through Dask, the first gradient pass (it also checks the chunks), one
+    more, 10 L-BFGS iterations and one SGD epoch, each with the client's peak memory (RSS growth and
+    tracemalloc peak, in MiB and in chunks) and each worker's peak RSS. The client must hold no more
+    than a few chunks (FEW_CHUNKS): the last row says whether it did."""
+    import dask.array as da
+
+    from mlopt.cluster import local_cluster
+
+    n, d, rows = (500_000, 50, 50_000) if quick else (10_000_000, 50, 250_000)
+    theta_true = np.random.default_rng(8).standard_normal(d)
+    theta_true *= 3.0 / np.linalg.norm(theta_true)
+    theta0 = np.zeros(d)
+    chunk_bytes = rows * d * 8
+    out = []
+    with tempfile.TemporaryDirectory(dir=os.environ.get("MLOPT_BENCH_TMP")) as tmp, local_cluster(2) as client:
+        t0 = time.perf_counter()
+        positive = _write_npy_stack(client, tmp, n, d, rows, 8, theta_true)
+        write_s = time.perf_counter() - t0
+        on_disk = sum(os.path.getsize(os.path.join(tmp, sub, f)) for sub in ("X", "y")
+                      for f in os.listdir(os.path.join(tmp, sub)))
+        X, y = da.from_npy_stack(os.path.join(tmp, "X")), da.from_npy_stack(os.path.join(tmp, "y"))
+        assert X.shape == (n, d) and y.shape == (n,) and X.chunks[0] == y.chunks[0]
+        common = {"name": "data on disk through Dask",
+                  "n": n, "d": d, "chunks": len(X.chunks[0]), "chunk_mib": chunk_bytes / MIB,
+                  "data_gb": on_disk / 1e9}
+        out.append(dict(common, phase="write, one .npy per chunk (on the workers)", seconds=write_s,
+                        positive_fraction=positive))
+        obj = mlopt.EmpiricalRisk(X, y, loss=mlopt.losses.logistic)
+        phases = {
+            "first gradient pass (checks the chunks)": lambda: obj.gradient(theta0),
+            "one gradient pass": lambda: obj.gradient(theta0),
+            "L-BFGS, 10 iterations": lambda: mlopt.lbfgs(obj, theta0, max_iter=10, tol=None),
+            "SGD, one epoch (batch 256, chunk-local)": lambda: mlopt.sgd(obj, theta0, lr=0.05, batch_size=256,
+                                                                          epochs=1, rng=0),
+        }
+        for phase, run in phases.items():
+            # One run per phase, its client memory seen two ways at once: the RSS peak, and the peak of
+            # what tracemalloc sees allocated (the times include tracemalloc's bookkeeping).
+            client.run(_reset_peak_rss)
+            with _ClientPeak(trace=True) as peak:
+                t0 = time.perf_counter()
+                result = run()
+                seconds = time.perf_counter() - t0
+            row = dict(common, phase=phase, seconds=seconds, traced=True, client_growth_mib=peak.growth / MIB,
+                       client_growth_chunks=peak.growth / chunk_bytes, tracemalloc_peak_mib=peak.traced_peak / MIB,
+                       tracemalloc_chunks=peak.traced_peak / chunk_bytes, worker_peak_mib=_worker_peaks(client),
+                       peak_reset=peak.reset)
+            if isinstance(result, mlopt.Result):
+                row["objective"] = float(result.objective)
+                if phase.startswith("L-BFGS"):
+                    row["passes"] = int(result.history["n_grad"][-1])
+            out.append(row)
+    held = max(max(r.get("client_growth_chunks", 0.0), r.get("tracemalloc_chunks", 0.0)) for r in out)
+    out.append(dict(common, phase="the client holds no more than a few chunks", held_chunks=held,
+                    limit_chunks=FEW_CHUNKS, holds=bool(held <= FEW_CHUNKS)))
+    return out
+
+
+class _GraphCounter:
+    """What dask-glm asks of the cluster, counted where it asks: every ``dask.compute`` /
+    ``dask.persist`` call it makes is one graph evaluation (a round trip through the scheduler and
+    the workers); those whose graph reads the chunks of X are its passes over the data. A pass may
+    read each chunk more than once inside that one graph (dask-glm's gradient step computes
+    Xᵀ(p − y) and then X∇ in one persist): it still counts once, as an mlopt map-reduce does, which
+    reads each chunk once per task for its two products Xθ and Xᵀu. (dask-glm's lbfgs also scatters
+    θ to the workers before each evaluation: a round trip of its own, not counted.)"""
+
+    def __init__(self, X):
+        self.x_name = X.name
+        self.evaluations = self.passes = 0
+
+    def _reads_x(self, args) -> bool:
+        import dask
+
+        for a in args:
+            if not dask.is_dask_collection(a):
+                continue
+            graph = a.__dask_graph__()
+            layers = getattr(graph, "layers", None)
+            if layers is not None and self.x_name in layers and not self._persisted(a):
+                return True
+            if layers is None and any(isinstance(k, tuple) and k[0] == self.x_name for k in graph):
+                return True
+        return False
+
+    def _persisted(self, a) -> bool:
+        return getattr(a, "name", None) == self.x_name
+
+    def wrap(self, fn):
+        def counted(*args, **kwargs):
+            self.evaluations += 1
+            self.passes += self._reads_x(args)
+            return fn(*args, **kwargs)
+
+        return counted
+
+    def __enter__(self):
+        import dask.array
+        import dask_glm.algorithms as algorithms
+
+        # dask-glm calls compute and persist through its own module's names, and newton calls
+        # dask.array.compute.
+        self.saved = [(algorithms, "compute"), (algorithms, "persist"), (dask.array, "compute")]
+        self.saved = [(m, a, getattr(m, a)) for m, a in self.saved]
+        for module, attr, fn in self.saved:
+            setattr(module, attr, self.wrap(fn))
+        return self
+
+    def __exit__(self, *exc):
+        for module, attr, fn in self.saved:
+            setattr(module, attr, fn)
+        return False
+
+
+def bench_dask_glm(quick):
+    """mlopt against dask-glm 0.4.0 on the same dask arrays and the same 2-worker cluster: time and
+    passes over the data to 1e-6 relative suboptimality of the unregularized logistic risk, for
+    gradient descent, Newton's method and L-BFGS.
+
+    mlopt's gradient descent runs twice, with its default step lr="auto" (1/L) and with
+    lr="backtracking" (dask-glm's gradient descent backtracks). Each run stops by its own rule. The
+    tolerance of each is the loosest of a grid of decades whose run reaches the target (found by
+    running the grid from its loose end); that run is then timed three times, the libraries
+    interleaved, and the median is reported. Every mlopt run starts
+    from a new EmpiricalRisk, so its time includes the pass that checks the chunks and, for
+    gradient descent, the pass that computes L for lr="auto". dask-glm runs with normalize=False (its
+    default would standardize X on every pass), on the same persisted arrays."""
+    import dask.array as da  # noqa: F401  (dask-glm needs it; imported here to fail early)
+    import dask_glm
+    import dask_glm.algorithms as glm
+    from dask_glm.families import Logistic
+    from sklearn.linear_model import LogisticRegression
+
+    from mlopt.cluster import local_cluster
+
+    n, d, K = (100_000, 10, 8) if quick else (1_000_000, 20, 16)
+    target = 1e-6
+    X, y, _ = mlopt.datasets.make_classification(n, d, rng=7)      # noisy labels: a finite optimum
+    in_memory = mlopt.EmpiricalRisk(X, y, loss=mlopt.losses.logistic)
+    theta0 = np.zeros(d)
+    star = mlopt.newton(in_memory, theta0, tol=None, max_iter=30)
+    theta_star = star.theta
+    f_star = in_memory.value(theta_star)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # scikit-learn: penalty=None's deprecation, or a tol it cannot meet
+        sk = LogisticRegression(penalty=None, tol=1e-12, fit_intercept=False, max_iter=10_000).fit(X, y)
+    sk_theta = sk.coef_.ravel()
+
+    def gap(theta):
+        return (in_memory.value(theta) - f_star) / abs(f_star)
+
+    reference = {"name": "reference optimum (mlopt.newton, in memory)", "n": n, "d": d, "chunks": K,
+                 "f_star": f_star, "sklearn_max_abs_dtheta": float(np.max(np.abs(sk_theta - theta_star))),
+                 "sklearn_rel_gap": gap(sk_theta)}
+    assert reference["sklearn_max_abs_dtheta"] <= 1e-6, reference
+
+    # The tolerance grids, loose to tight (each in its library's own terms).
+    decades = [10.0 ** -k for k in range(2, 10)]
+    mlopt_grid = decades                                          # ||grad J|| <= tol, J the mean loss
+    # Per solver: mlopt's variants (name -> run), dask-glm's run, its grid and its stopping rule.
+    pairs = {
+        "gradient descent": (
+            {"lr='auto' (1/L)": lambda obj, tol: mlopt.gradient_descent(obj, theta0, tol=tol, max_iter=2000),
+             "lr='backtracking'": lambda obj, tol: mlopt.gradient_descent(obj, theta0, lr="backtracking", tol=tol,
+                                                                         max_iter=2000)},
+            lambda Xd, yd, tol: glm.gradient_descent(Xd, yd, max_iter=2000, tol=tol, family=Logistic,
+                                                     normalize=False),
+            [10.0 ** -k for k in range(4, 15)], "relative decrease of the summed loss in one step <= tol"),
+        "Newton": (
+            {"": lambda obj, tol: mlopt.newton(obj, theta0, tol=tol, max_iter=50)},
+            lambda Xd, yd, tol: glm.newton(Xd, yd, max_iter=50, tol=tol, family=Logistic, normalize=False),
+            [10.0 ** -k for k in range(1, 11)], "max |change of theta| in one step <= tol"),
+        "L-BFGS": (
+            {"": lambda obj, tol: mlopt.lbfgs(obj, theta0, tol=tol, max_iter=2000)},
+            lambda Xd, yd, tol: glm.lbfgs(Xd, yd, regularizer=None, max_iter=2000, tol=tol, family=Logistic,
+                                          normalize=False),
+            [10.0 ** k for k in range(4, -4, -1)], "max |gradient of the summed loss| <= tol (SciPy pgtol)"),
+    }
+    rows = [reference]
+    with local_cluster(2) as client:
+        Xd, yd = _persisted(client, X, y, -(-n // K))
+
+        def run_mlopt(method, tol, counts=None):
+            obj = mlopt.EmpiricalRisk(Xd, yd, loss=mlopt.losses.logistic)
+            if counts is not None:            # every map-reduce of mlopt is one call of map_chunks
+                fast, inner = obj.unchecked, obj.unchecked.map_chunks
+
+                def counted(fn, *args):
+                    counts[fn.__name__.strip("_")] = counts.get(fn.__name__.strip("_"), 0) + 1
+                    return inner(fn, *args)
+
+                fast.map_chunks = counted
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", mlopt.ConvergenceWarning)
+                return method(obj, tol).theta
+
+        def run_glm(method, tol):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")    # dask-glm's FutureWarning about a dask config key
+                return np.asarray(method(Xd, yd, tol))
+
+        # warm-up: one gradient each (workers import what they need)
+        mlopt.EmpiricalRisk(Xd, yd, loss=mlopt.losses.logistic).gradient(theta0)
+        run_glm(lambda Xa, ya, tol: glm.newton(Xa, ya, max_iter=0, tol=1.0, family=Logistic, normalize=False), None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tight = np.asarray(glm.newton(Xd, yd, max_iter=50, tol=1e-10, family=Logistic, normalize=False))
+        reference["dask_glm_newton_max_abs_dtheta"] = float(np.max(np.abs(tight - theta_star)))
+        assert reference["dask_glm_newton_max_abs_dtheta"] <= 1e-6, reference
+
+        def measure(side, run, grid):
+            """Run ``run`` over the tolerances of ``grid`` from its loose end until one reaches the
+            target (or the grid ends): that run's tolerance, passes and accuracy."""
+            for tol in grid:
+                if side == "mlopt":
+                    counts = {}
+                    theta = run_mlopt(run, tol, counts)
+                    passes = evaluations = sum(counts.values())
+                else:
+                    counts = None
+                    with _GraphCounter(Xd) as counter:
+                        theta = run_glm(run, tol)
+                    passes, evaluations = counter.passes, counter.evaluations
+                found = dict(tol=tol, passes=passes, evaluations=evaluations, detail=counts, rel_subopt=gap(theta),
+                             max_abs_dtheta=float(np.max(np.abs(theta - theta_star))))
+                if found["rel_subopt"] <= target:
+                    break
+            return found
+
+        for label, (ours, theirs, glm_grid, glm_rule) in pairs.items():
+            sides = [(("mlopt", v), "mlopt", run, mlopt_grid, "||grad J|| <= tol, J the mean loss")
+                     for v, run in ours.items()]
+            sides.append((("dask-glm", ""), "dask-glm", theirs, glm_grid, glm_rule))
+            chosen = {key: measure(side, run, grid) for key, side, run, grid, _ in sides}
+
+            def timed(key, side, run):
+                tol = chosen[key]["tol"]
+                return (lambda: run_mlopt(run, tol)) if side == "mlopt" else (lambda: run_glm(run, tol))
+
+            t = interleaved({key: timed(key, side, run) for key, side, run, _, _ in sides},
+                            repeats=1 if quick else 3, warmup=0)
+            for key, side, _, _, rule in sides:
+                c = chosen[key]
+                row = {"name": "to 1e-6 relative suboptimality on dask", "solver": label, "variant": key[1],
+                       "library": side if side == "mlopt" else f"dask-glm {dask_glm.__version__}",
+                       "seconds": t[key], "tol": c["tol"], "stopping_rule": rule, "passes": c["passes"],
+                       "evaluations": c["evaluations"], "rel_subopt": c["rel_subopt"],
+                       "max_abs_dtheta": c["max_abs_dtheta"], "reached": bool(c["rel_subopt"] <= target),
+                       "n": n, "d": d, "chunks": K}
+                if c["detail"] is not None:
+                    row["map_reduces"] = c["detail"]
+                if side == "mlopt":
+                    row["time_ratio"] = t[key] / t["dask-glm", ""]
+                rows.append(row)
+    return rows
+
+
 BENCHES = {"gradient": bench_gradient, "logistic": bench_logistic, "ridge": bench_ridge, "sgd": bench_sgd,
            "solvers": bench_solvers, "lbfgs": bench_lbfgs,
-           "variance_reduction": bench_variance_reduction, "construct": bench_construct, "memmap": bench_memmap, "book": bench_book}
+           "variance_reduction": bench_variance_reduction, "construct": bench_construct, "memmap": bench_memmap,
+           "dask_overhead": _with_load(bench_dask_overhead), "dask_disk": _with_load(bench_dask_disk),
+           "dask_glm": _with_load(bench_dask_glm),
+           "book": bench_book}
+
+
+def dask_line(r) -> str:
+    """One row of the Dask benchmarks, as printed."""
+    if "overhead" in r:
+        return (f"{r['name']:<40} {r['chunks']:>4} chunks of {r['chunk_mib']:6.1f} MiB: dask {r['dask_ms']:8.1f} ms, "
+                f"NumPy {r['numpy_ms']:7.1f} ms, overhead x{r['overhead']:.2f}  (chunks per worker: "
+                f"{' / '.join(map(str, r.get('chunks_per_worker', [])))})")
+    if "ms_per_chunk" in r:
+        return f"{r['name']:<40} {r['ms_per_chunk']:+.2f} ms per chunk (intercept {r['intercept_ms']:.1f} ms)"
+    if "held_chunks" in r:
+        verdict = "holds" if r["holds"] else "DOES NOT HOLD"
+        return (f"{r['name']:<40} {r['phase']}: at most {r['held_chunks']:.2f} chunks held "
+                f"(limit {r['limit_chunks']}): {verdict}")
+    if "phase" in r:
+        line = f"{r['name']:<40} {r['phase']:<44} {r['seconds']:7.1f} s"
+        if "positive_fraction" in r:
+            return line + (f"  {r['data_gb']:.2f} GB, {r['chunks']} chunks of {r['chunk_mib']:.1f} MiB "
+                           f"({r['n']:,} x {r['d']})")
+        line += (f"  client +{r['client_growth_mib']:.0f} MiB ({r['client_growth_chunks']:.2f} chunks)")
+        if "passes" in r:
+            line = line.replace(" s  client", f" s  ({r['passes']} passes)  client", 1)
+        if "tracemalloc_peak_mib" in r:
+            line += f", tracemalloc {r['tracemalloc_peak_mib']:.0f} MiB ({r['tracemalloc_chunks']:.2f} chunks)"
+        return line + "; workers' peak RSS " + " / ".join(f"{m:.0f}" for m in r["worker_peak_mib"]) + " MiB"
+    if "solver" in r:
+        ratio = f"  time mlopt/dask-glm {r['time_ratio']:.2f}" if "time_ratio" in r else ""
+        solver = f"{r['solver']}, {r['variant']}" if r.get("variant") else r["solver"]
+        return (f"{solver:<36} {r['library']:<15} {r['seconds']:7.1f} s  passes {r['passes']:>4} "
+                f"(graph evaluations {r['evaluations']:>4})  gap {r['rel_subopt']:8.1e}  max|theta - theta*| "
+                f"{r['max_abs_dtheta']:.1e}  tol {r['tol']:g}{'' if r['reached'] else '  NOT REACHED'}{ratio}")
+    if "f_star" in r:
+        return (f"{r['name']:<40} J* = {r['f_star']:.10f}; scikit-learn max|dtheta| {r['sklearn_max_abs_dtheta']:.1e}"
+                f", gap {r['sklearn_rel_gap']:.1e}; dask-glm newton (tol 1e-10) max|dtheta| "
+                f"{r.get('dask_glm_newton_max_abs_dtheta', float('nan')):.1e}")
+    return json.dumps(r)
 
 
 def table(rows) -> str:
     lines = []
     for r in rows:
-        if "ratio" in r:
+        if r.get("bench", "").startswith("dask_"):
+            lines.append(dask_line(r))
+        elif "ratio" in r:
             ok = ("(no target)" if r["target"] is None else
                   "ok" if r["ratio"] <= r["target"] else f"MISSED by {r['ratio'] / r['target']:.2f}x")
             extra = f"  max|diff|={r['max_abs_diff']:.1e}" if "max_abs_diff" in r else ""
@@ -495,11 +1016,45 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
+def merge(path: Path, names, rows, info, quick) -> None:
+    """Write ``rows`` (of the benchmarks ``names``) into the results file at ``path``: each bench's rows
+    take the place of its old ones (or go at the end), the other benches' rows are kept. The file's
+    machine keeps its values; keys it lacks are added, and a run whose machine differs on a shared key
+    is recorded under "merged" so that the mix stays visible."""
+    old = json.loads(path.read_text()) if path.exists() else {"machine": info, "quick": quick, "results": []}
+    if old.get("quick", False) != quick:
+        raise SystemExit(f"refusing to merge {'--quick' if quick else 'full-size'} results into {path}, whose "
+                         f"results are {'--quick' if old.get('quick') else 'full-size'}")
+    merged, placed = [], set()
+    for r in old["results"]:
+        if r.get("bench") in names:
+            if r["bench"] not in placed:
+                merged += [q for q in rows if q["bench"] == r["bench"]]
+                placed.add(r["bench"])
+        else:
+            merged.append(r)
+    merged += [q for q in rows if q["bench"] not in placed]
+    machine = dict(old.get("machine", {}))
+    differs = {k: v for k, v in info.items() if k in machine and machine[k] != v}
+    machine.update({k: v for k, v in info.items() if k not in machine})
+    out = {"machine": machine, "quick": quick, "results": merged}
+    history = list(old.get("merged", []))
+    if differs:
+        print(f"note: the machine differs from the file's on {sorted(differs)}; recorded under 'merged'")
+        history.append({"benches": list(names), "machine": info})
+    if history:
+        out["merged"] = history
+    path.write_text(json.dumps(out, indent=1) + "\n")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="mlopt benchmarks")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--merge", action="store_true",
+                        help="write the benchmarks that ran into the existing results file (--output or "
+                             "benchmarks/results.json): their rows replace the rows of the same names")
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(BENCHES)
     unknown = set(names) - set(BENCHES)
@@ -516,10 +1071,15 @@ def main(argv=None):
             r["bench"] = name
         rows += new
         print(table(new), flush=True)
-    output = args.output or (RESULTS if not args.quick and not args.only else None)
-    if output is not None:
-        output.write_text(json.dumps({"machine": info, "quick": args.quick, "results": rows}, indent=1) + "\n")
-        print(f"results written to {output}")
+    if args.merge:
+        output = args.output or RESULTS
+        merge(output, names, rows, info, args.quick)
+        print(f"results of {', '.join(names)} merged into {output}")
+    else:
+        output = args.output or (RESULTS if not args.quick and not args.only else None)
+        if output is not None:
+            output.write_text(json.dumps({"machine": info, "quick": args.quick, "results": rows}, indent=1) + "\n")
+            print(f"results written to {output}")
     print("\n" + table(rows))
     return 0
 

@@ -400,37 +400,43 @@ class DaskRisk(UncheckedRisk):
     def epoch_chunks(self, rng: np.random.Generator):
         """One epoch of chunk-local sampling: yields ``(fast, order)`` per chunk, the chunks in an
         order drawn from ``rng``, ``fast`` an in-memory fast path over that chunk's rows and
-        ``order`` a random permutation of its rows. The next chunk is fetched while this one is
-        used, so the client holds at most two chunks."""
-        import dask
+        ``order`` a random permutation of its rows.
+
+        A background thread brings the next chunk to the client while this one is used, so the
+        client holds two chunks, three for a moment when an arriving chunk must be copied to an
+        aligned address (an array unpacked from a message may start at an odd one, and every row
+        gather on it would then be a hundred times slower)."""
+        from concurrent.futures import ThreadPoolExecutor
 
         client = _current_client()
         order = rng.permutation(self.n_chunks)
 
-        def fetch(k):
+        def load(k):
             xb, yb = self.X.blocks[k], self.y.blocks[k]   # one chunk each, its graph culled
             if client is not None:
-                return client.compute([xb, yb])
-            return dask.compute(xb, yb)
+                Xc, yc = client.gather(client.compute([xb, yb]))
+            else:
+                import dask
 
-        def get(handle):
-            return client.gather(handle) if client is not None else handle
-
-        pending = fetch(int(order[0]))
-        for j, k in enumerate(order):
-            Xc, yc = get(pending)
-            pending = fetch(int(order[j + 1])) if j + 1 < order.size else None
+                Xc, yc = dask.compute(xb, yb)
             Xc, yc = _as64(Xc, yc)
-            if not self.obj._chunks_checked:
-                bad = _inspect(Xc, yc, self._labels)
-                if bad is not None:
-                    self._raise_bad(int(k), *bad)
-            if Xc.shape[0] == 0:
-                continue
-            view = self.chunk_view(Xc, yc)
-            del Xc, yc
-            yield view, rng.permutation(view.X.shape[0])
-            view.X = view.y = None   # the caller may still hold the view: let the chunk go now
+            return np.require(Xc, requirements=["A", "C"]), np.require(yc, requirements=["A", "C"])
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlopt-chunk") as pool:
+            pending = pool.submit(load, int(order[0]))
+            for j, k in enumerate(order):
+                Xc, yc = pending.result()
+                pending = pool.submit(load, int(order[j + 1])) if j + 1 < order.size else None
+                if not self.obj._chunks_checked:
+                    bad = _inspect(Xc, yc, self._labels)
+                    if bad is not None:
+                        self._raise_bad(int(k), *bad)
+                if Xc.shape[0] == 0:
+                    continue
+                view = self.chunk_view(Xc, yc)
+                del Xc, yc
+                yield view, rng.permutation(view.X.shape[0])
+                view.X = view.y = None   # the caller may still hold the view: let the chunk go now
 
     def chunk_view(self, Xc, yc) -> UncheckedRisk:
         """The in-memory fast path over one chunk's rows (same loss, Ω and λ)."""
