@@ -103,7 +103,8 @@ def minibatch_descent(obj, theta0, rule, *, lr=0.01, batch_size: int = 32, epoch
         "auto": "blocks" for a ``numpy.memmap`` X, "rows" otherwise. For X and y in dask arrays
         the only sampling is "chunks" ("auto" means it): each epoch visits the row chunks in a
         random order, fetching one chunk to the client at a time (the next one is fetched while
-        this one is used, so the client holds two, three for a moment), and cuts a random permutation of the
+        this one is used: the client holds two chunks, and for a moment the receive buffer of
+        the one arriving), and cuts a random permutation of the
         chunk's rows into minibatches. Over an epoch every row is used once, as with "rows", and
         a step's expected gradient over the random chunk is ∇J; but the minibatches of one chunk
         estimate that chunk's gradient, not ∇J: when the chunks differ (data sorted by time,

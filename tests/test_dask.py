@@ -263,8 +263,8 @@ def test_the_same_seed_gives_the_same_run_on_a_cluster(cluster, method):
 
 def test_the_client_holds_a_few_chunks_not_the_data(cluster):
     """An epoch of SGD over 12 chunks of 6.4 MB: the client's peak allocation stays below four
-    chunks (the one in use, the next one arriving, its aligned copy when it arrived at an odd
-    address, and the labels), far from the 77 MB of X."""
+    chunks (the one in use, the next one arriving and, for a moment, the receive buffer of its
+    transfer), far from the 77 MB of X."""
     rng = np.random.default_rng(0)
     rows, d, K = 40_000, 20, 12
     X = da.random.default_rng(5).standard_normal((rows * K, d), chunks=(rows, d)).persist()
@@ -281,18 +281,38 @@ def test_the_client_holds_a_few_chunks_not_the_data(cluster):
     assert peak < 4 * chunk_bytes, f"peak {peak / 1e6:.1f} MB for chunks of {chunk_bytes / 1e6:.1f} MB"
 
 
-def test_chunks_reach_the_client_aligned_and_contiguous(cluster):
-    """A chunk unpacked from a message may start at an odd address, where every row gather is a
-    hundred times slower: the chunks handed to SGD are aligned, C-contiguous float64 copies."""
+def test_chunks_reach_the_client_whole_and_gather_aligned_rows(cluster):
+    """A chunk unpacked from a message may start at an odd address, where NumPy's row gather is a
+    hundred times slower: the minibatch rows the chunk view gathers are aligned float64 copies."""
     X, y = classification(6000, 7, seed=2)
     obj = mlopt.EmpiricalRisk(*chunked(X, y, 1000), loss=mlopt.losses.logistic)
-    seen = []
+    firsts = []
     for view, order in obj.unchecked.epoch_chunks(np.random.default_rng(0)):
-        assert view.X.flags.aligned and view.X.flags.c_contiguous and view.X.dtype == np.float64
         assert view.y.flags.aligned and sorted(order) == list(range(view.X.shape[0]))
-        seen.append(view.X[0].copy())
-    starts = sorted(int(np.flatnonzero((X == row).all(axis=1))[0]) for row in seen)
+        rows = view.X.take(order[:5], axis=0)
+        assert rows.flags.aligned and rows.flags.c_contiguous and rows.dtype == np.float64
+        firsts.append(view.X.take([0], axis=0)[0])
+    starts = sorted(int(np.flatnonzero((X == row).all(axis=1))[0]) for row in firsts)
     assert starts == list(range(0, 6000, 1000))
+
+
+def test_rows_of_a_misaligned_chunk_are_gathered_exactly():
+    X = np.random.default_rng(0).standard_normal((300, 7))
+    raw = np.zeros(X.nbytes + 1, dtype=np.uint8)
+    raw[1:] = X.view(np.uint8).ravel()
+    odd = np.frombuffer(raw.data, dtype=np.float64, offset=1, count=X.size).reshape(X.shape)
+    assert not odd.flags.aligned
+    obj = mlopt.EmpiricalRisk(*chunked(X, np.zeros(300), 100), lam=0.1)
+    view = obj.unchecked.chunk_view(odd, np.ones(300))
+    assert isinstance(view.X, mlopt._dask.ByteRows)
+    rows = np.array([299, 0, 17, 17])
+    got = view.X.take(rows, axis=0)
+    assert got.flags.aligned and np.array_equal(got, X[rows])
+    f, g = view.minibatch(np.ones(7), rows)
+    f0, g0 = mlopt.EmpiricalRisk(X, np.ones(300), lam=0.1).unchecked.minibatch(np.ones(7), rows)
+    assert f == f0 and np.array_equal(g, g0)
+    with pytest.raises(ValueError, match="axis must be 0"):
+        view.X.take(rows, axis=1)
 
 
 def test_early_stopping_holds_out_rows_of_dask_data():
