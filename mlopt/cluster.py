@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
 import numpy as np
 
@@ -81,9 +82,26 @@ def local_cluster(n_workers: int = 2, *, threads_per_worker: int = 1, memory_lim
     # interface, so that a second cluster on the machine neither clashes nor warns.
     options = dict(processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     options.update(kwargs)
-    with LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                      **options) as cluster, Client(cluster) as client:
-        yield client
+    # Starting workers sets variables in this process's environment for the children it spawns
+    # (OPENBLAS_NUM_THREADS=1, a random PYTHONHASHSEED, ...) and leaves them there: every process
+    # started later from here (a kernel, a book build) would inherit them. Put them back.
+    saved = dict(os.environ)
+    try:
+        with LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
+                          **options) as cluster:
+            _restore_environ(saved)
+            with Client(cluster) as client:
+                yield client
+    finally:
+        _restore_environ(saved)
+
+
+def _restore_environ(saved: dict) -> None:
+    for key in [k for k in os.environ if k not in saved]:
+        del os.environ[key]
+    for key, value in saved.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def chunk_gradients(obj, theta) -> np.ndarray:

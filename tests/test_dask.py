@@ -178,6 +178,16 @@ def test_full_batch_solvers_give_the_in_memory_result_on_a_cluster(cluster, solv
     np.testing.assert_allclose(b.theta, a.theta, rtol=0, atol=1e-8)
 
 
+def test_local_cluster_leaves_this_process_environment_as_it_was():
+    """Dask's nanny sets OPENBLAS_NUM_THREADS=1 and a random PYTHONHASHSEED in the parent's
+    environment for its workers; every kernel or build started afterwards would inherit them."""
+    before = dict(os.environ)
+    with mlopt.cluster.local_cluster(1) as client:
+        inside = dict(os.environ)
+        assert len(client.scheduler_info()["workers"]) == 1
+    assert inside == before and dict(os.environ) == before
+
+
 def test_a_client_connected_by_address_runs_the_same_code(cluster):
     """What a real cluster looks like from the client: a scheduler address, nothing else."""
     X, y = classification(2000, 4, seed=5)
