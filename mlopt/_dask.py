@@ -224,6 +224,11 @@ def _chunk_mean_gradient(X, y, theta, shipped, labels, check):
     return None, k.dz(X.dot(theta), y).dot(X) * (k.scale / X.shape[0])
 
 
+#: Why the variance-reduced methods refuse dask data (their only users of per-sample scalars).
+_NO_TABLE = ("the variance-reduced methods (svrg, saga) need in-memory data: their table holds one scalar per "
+             "sample; got an objective over dask arrays")
+
+
 # --- the client side ---------------------------------------------------------------------------
 
 class DaskRisk(UncheckedRisk):
@@ -373,27 +378,10 @@ class DaskRisk(UncheckedRisk):
         return np.array([g for (g,) in self.map_chunks(_chunk_mean_gradient, theta, self._shipped)])
 
     def scalars(self, theta):
-        raise ValueError("the variance-reduced methods (svrg, saga) need in-memory data: their table holds one "
-                         "scalar per sample; got an objective over dask arrays")
+        raise ValueError(_NO_TABLE)
 
     def minibatch_scalars(self, theta, rows, y_rows=None):
-        """(Σ_{i∈B} ℓᵢ, u_B, X_B) for given global rows: those rows are gathered to the client
-        (:meth:`minibatch` does not need them)."""
-        import dask
-
-        order = np.argsort(rows, kind="stable")
-        Xs, ys = dask.compute(self.X[rows[order]], self.y[rows[order]])
-        Xb, yb = np.empty((rows.size, self.X.shape[1])), np.empty(rows.size)
-        Xb[order], yb[order] = Xs, ys
-        if not self.obj._chunks_checked:
-            bad = _inspect(Xb, yb, self._labels)
-            if bad is not None:   # name it as a pass would: row and chunk
-                what, r, value, col = bad
-                row = int(rows[r])
-                k = int(np.searchsorted(self.chunk_starts, row, side="right")) - 1
-                self._raise_bad(k, what, row - int(self.chunk_starts[k]), value, col)
-        total, u = self.kernel.sum_and_dz(Xb.dot(theta), yb if y_rows is None else y_rows)
-        return total, u, Xb
+        raise ValueError(_NO_TABLE)
 
     # the chunks, one at a time, for the stochastic methods -----------------------------------
 
