@@ -8,14 +8,17 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book book-incremental test test-fast check-portability notebooks lab bench clean
+.PHONY: help venv book book-incremental serve pdf test test-fast check-portability check-lite notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
 	@echo "make book-incremental  rebuild, re-running only chapters whose code changed"
+	@echo "make serve      serve _build/html at http://127.0.0.1:8000 (the in-browser edition needs HTTP)"
+	@echo "make pdf        the whole book as one PDF: _build/html/mlopt-book.pdf (installs TeX Live as root)"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
 	@echo "make check-portability  the chapters' output checks with another CPU's OpenBLAS kernels (by hand)"
+	@echo "make check-lite every chapter run in the browser's Pyodide kernel (by hand, about 20 min)"
 	@echo "make lab        open the chapters in JupyterLab (installs it into .venv first)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make clean      remove _build and caches (keeps .venv)"
@@ -30,21 +33,34 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# The in-browser edition takes Pyodide with npm (scripts/ensure_apt.sh installs it as root);
+# without it the book still builds, and one line says the edition is off.
 book: $(STAMP)
+	@bash scripts/ensure_apt.sh "the in-browser edition" npm npm
 	rm -rf _build/html _build/.doctrees _build/.jupyter_cache _build/jupyter_execute
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
 	@echo ""
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+	@echo "(to run chapters in the browser, serve it over HTTP: make serve)"
 
 # Re-executes only the chapters whose code changed since the last build (not changes in mlopt/).
 book-incremental: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo ""
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+	@echo "(to run chapters in the browser, serve it over HTTP: make serve)"
+
+# JupyterLite and Pyodide fetch their files over HTTP: file:// pages cannot run the chapters.
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "no site yet: run make book first" >&2; exit 1; }
+	@echo "serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # pytest exits 5 when it collected no tests: that is a failure here, said in words.
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_apt.sh "the in-browser edition and the workflow check" npm npm
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with book/sanitize.cfg --doctest-modules tests book mlopt; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
@@ -61,6 +77,12 @@ check-portability: $(STAMP)
 	OPENBLAS_CORETYPE=$(CORETYPE) OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile \
 		--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg \
 		book tests/test_notebook_outputs.py -k "not deterministic"
+
+# Run by hand after make book: every chapter that runs in the browser, run there in the in-browser
+# edition's Pyodide kernel (the site test runs two of them in make test).
+check-lite: $(STAMP)
+	@test -f _build/html/lite/jupyter-lite.json || { echo "no in-browser edition in _build/html: run make book first" >&2; exit 1; }
+	MLOPT_SITE=$(CURDIR)/_build/html MLOPT_LITE_CHAPTERS=all $(BIN)/python -m pytest tests/test_site.py -k "runs_in_the_browser" -v
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py book

@@ -60,6 +60,11 @@ def chapter_notebooks() -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    reuse = os.environ.get("MLOPT_SITE")
+    if reuse:   # by hand only (make check-lite): test a site that `make book` already built
+        html = Path(reuse)
+        assert (html / "index.html").is_file(), f"MLOPT_SITE={reuse} holds no built site: run make book"
+        return html, ""
     out = tmp_path_factory.mktemp("book")
     cmd = [str(JUPYTER_BOOK), "build", "--all", str(ROOT), "-W", "-n", "--keep-going",
            "--path-output", str(out)]
@@ -361,3 +366,202 @@ def test_no_sideways_scrolling_on_a_phone(site, server, browser):
         finally:
             context.close()
     assert not wide, "\n".join(wide)
+
+
+# --- the in-browser edition (JupyterLite + Pyodide) ------------------------------------------------
+
+#: Chapters the browser test runs from top to bottom in the in-browser edition (two of the quicker
+#: ones under Pyodide; every chapter runs there by hand with `make check-lite`).
+def _lite_run() -> list[str]:
+    chosen = os.environ.get("MLOPT_LITE_CHAPTERS", "book/01_loss_to_objective,book/04_regularization")
+    if chosen != "all":
+        return chosen.split(",")
+    return _lite_module().browser_chapters(ROOT, chapter_notebooks())
+LITE_TIMEOUT_S = 900
+LITE_TIMINGS = ROOT / "_build" / "screenshots" / "lite_timings.json"
+
+
+def _lite_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lite_edition", ROOT / "book" / "_ext" / "lite_edition.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _lite_or_fail(site) -> Path:
+    """The built edition; when the build left it out, fail with the build's own reason, unless
+    MLOPT_LITE=0 asked for a site without it (then skip, saying so)."""
+    html, log = site
+    lite = html / "lite"
+    if os.environ.get("MLOPT_LITE", "1") == "0":
+        pytest.skip("MLOPT_LITE=0: the site was built without its in-browser edition on purpose")
+    if not (lite / "jupyter-lite.json").is_file():
+        reason = [line for line in log.splitlines() if "in-browser edition" in line]
+        pytest.fail("the in-browser edition is missing from the site: "
+                    + (reason[0] if reason else "the build log does not say why"))
+    return lite
+
+
+def test_the_in_browser_edition_is_built_and_self_contained(site):
+    lite = _lite_or_fail(site)
+    le = _lite_module()
+    config = json.loads((lite / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"] == "./pyodide/pyodide.js" and kernel["disablePyPIFallback"] is True
+    lock = json.loads((lite / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["info"]["version"] == le.PYODIDE_VERSION
+    for needed in ("numpy", "sympy", "matplotlib", "scipy", "scikit-learn", "mlopt"):
+        assert needed in lock["packages"], f"the site's Pyodide lacks {needed}"
+    for entry in lock["packages"].values():   # every file there, with the hash the lock gives
+        le.verify(lite / "pyodide" / entry["file_name"], entry["sha256"])
+    for nb in le.browser_chapters(ROOT, chapter_notebooks()):
+        staged = json.loads((lite / "files" / f"{Path(nb).name}.ipynb").read_text())
+        assert staged["metadata"]["kernelspec"]["name"] == "python"
+        assert "myst_nb" not in json.dumps(staged), f"{nb}: the staged notebook still imports myst_nb"
+    wheels = json.loads((lite / "pypi" / "all.json").read_text())
+    assert "comm" in wheels, "the kernel installs comm at start: it must be on the site's own index"
+
+
+def test_chapter_pages_link_the_in_browser_edition(site):
+    lite = _lite_or_fail(site)
+    html, _ = site
+    le = _lite_module()
+    for nb in chapter_notebooks():
+        if not Path(nb).name[:2].isdigit():
+            continue
+        page = (html / f"{nb}.html").read_text(encoding="utf-8")
+        if nb in le.NOT_IN_BROWSER:
+            assert "mlopt-lite-link" not in page and "a browser" in page, nb
+            continue
+        target = f'href="../lite/notebooks/index.html?path={Path(nb).name}.ipynb"'
+        assert target in page and le.LINK_TEXT in page, f"{nb}: no '{le.LINK_TEXT}' link"
+        assert (lite / "files" / f"{Path(nb).name}.ipynb").is_file()
+
+
+def _sanitizers():
+    import configparser
+    cfg = configparser.ConfigParser(interpolation=None)
+    cfg.read(ROOT / "book" / "sanitize.cfg")
+    return [(re.compile(cfg[s]["regex"]), cfg[s]["replace"]) for s in cfg.sections()]
+
+
+def _printed(outputs: list[dict], sanitizers) -> str:
+    """What a code cell printed: stdout, results' text/plain, and error lines as `Name: message`."""
+    parts = []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream" and out.get("name") == "stdout":
+            parts.append("".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+        elif kind == "execute_result":
+            text = out.get("data", {}).get("text/plain", "")
+            parts.append(("".join(text) if isinstance(text, list) else text) + "\n")
+        elif kind == "error":
+            parts.append(f"{out['ename']}: {out['evalue']}\n")
+    text = "".join(parts)
+    for regex, replacement in sanitizers:
+        text = regex.sub(replacement, text)
+    return text
+
+
+_LITE_STATE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  if (!kernel || !w.content) return null;
+  const code = w.content.widgets.filter(c => c.model.type === 'code');
+  return {status: kernel.status, counts: code.map(c => c.model.executionCount),
+          outputs: code.map(c => c.model.outputs.length)};
+}"""
+
+
+@pytest.mark.parametrize("chapter", _lite_run())
+def test_a_chapter_runs_in_the_browser(site, server, chapter, monkeypatch):
+    """Open the chapter page, follow its "Run in your browser" link, run every cell in Pyodide, and
+    compare what the cells print with the outputs stored in the chapter."""
+    _lite_or_fail(site)
+    path = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Requests of the page, its workers (Pyodide runs in one) and JupyterLite's service worker:
+    # Playwright reports a service worker's requests only with this switch.
+    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+    outside: list[str] = []
+    errors: list[str] = []
+    timings = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+            def route(r):
+                if urlparse(r.request.url).hostname != "127.0.0.1":
+                    outside.append(r.request.url)
+                    r.abort()
+                else:
+                    r.continue_()
+
+            context.route("**/*", route)
+            context.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+                       and urlparse(r.url).hostname != "127.0.0.1" and r.url not in outside else None)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.goto(urljoin(server, f"{chapter}.html"), wait_until="load")
+            link = page.locator("a.mlopt-lite-link")
+            assert link.count() == 1, f"{chapter}: no 'Run in your browser' link"
+            start = time.monotonic()
+            link.click()
+            page.wait_for_function(f"() => {{ const s = ({_LITE_STATE})(); return s && s.status === 'idle'; }}",
+                                   timeout=LITE_TIMEOUT_S * 1000)
+            timings["kernel_ready_s"] = round(time.monotonic() - start, 1)
+            # not awaited (the command's promise settles only when every cell has run)
+            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+            first, last, since = None, None, time.monotonic()
+            deadline = time.monotonic() + LITE_TIMEOUT_S
+            while True:
+                page.wait_for_timeout(250)
+                state = page.evaluate(_LITE_STATE)
+                if os.environ.get("MLOPT_LITE_TRACE"):
+                    print(round(time.monotonic() - start, 1), state["status"], state["counts"])
+                if first is None and any(state["outputs"]):
+                    first = timings["first_output_s"] = round(time.monotonic() - start, 1)
+                if state["status"] == "idle" and all(c is not None for c in state["counts"]):
+                    break
+                if state["counts"] != last:
+                    last, since = state["counts"], time.monotonic()
+                elif state["status"] == "idle" and time.monotonic() - since > 5:
+                    break   # Run All stopped at an error: the comparison below names the cell
+                assert time.monotonic() < deadline, f"{chapter}: not done after {LITE_TIMEOUT_S} s: {state}"
+            timings["all_cells_s"] = round(time.monotonic() - start, 1)
+            cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets"
+                                  ".filter(c => c.model.type === 'code').map(c => c.model.toJSON())")
+            page.screenshot(path=str(SCREENSHOTS / f"lite_{Path(chapter).name}.png"))
+            context.close()
+        finally:
+            browser.close()
+    stored = [c for c in json.loads((ROOT / f"{chapter}.ipynb").read_text())["cells"] if c["cell_type"] == "code"]
+    assert len(cells) == len(stored), f"{chapter}: {len(cells)} code cells in the browser, {len(stored)} stored"
+    sanitizers = _sanitizers()
+    problems = []
+    for i, (ran, kept) in enumerate(zip(cells, stored)):
+        if ran.get("execution_count") is None:
+            problems.append(f"cell {i}: not run")
+            continue
+        errors_out = [o for o in ran["outputs"] if o["output_type"] == "error"]
+        if errors_out:
+            problems.append(f"cell {i}: {errors_out[0]['ename']}: {errors_out[0]['evalue'][:300]}")
+            continue
+        if "nbval-ignore-output" in kept.get("metadata", {}).get("tags", []):
+            continue
+        want, got = _printed(kept["outputs"], sanitizers), _printed(ran["outputs"], sanitizers)
+        if want != got:
+            problems.append(f"cell {i} printed\n{got[:1500]}\nstored\n{want[:1500]}")
+    timings["code_cells"] = len(cells)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    recorded = json.loads(LITE_TIMINGS.read_text()) if LITE_TIMINGS.is_file() else {}
+    recorded[chapter] = {**timings, "requests_outside": len(outside)}
+    LITE_TIMINGS.write_text(json.dumps(recorded, indent=1))
+    print(f"\nin-browser run of {chapter}: {recorded[chapter]}")
+    assert not outside, f"{chapter}: requests to other hosts: {outside[:5]}"
+    assert not errors, f"{chapter}: page errors {errors[:3]}"
+    assert not problems, f"{chapter} in the browser:\n" + "\n".join(problems[:10])
