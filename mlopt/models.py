@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as _losses
+from ._compat import take_rows
 from ._validation import as_float_array, check_scalar, check_theta
 
 __all__ = ["TwoLayerNet"]
@@ -165,7 +166,7 @@ class TwoLayerNet:
 
     def minibatch(self, theta, rows, y_rows=None):
         """(J_B(θ), ∇J_B(θ)) on the rows B (mean loss over B plus λ‖θ‖²)."""
-        return self._value_grad(theta, self.X.take(rows, axis=0), self.y[rows] if y_rows is None else y_rows)
+        return self._value_grad(theta, take_rows(self.X, rows), self.y[rows] if y_rows is None else y_rows)
 
     def risk_value(self, theta) -> float:
         """The mean loss alone (no penalty), e.g. a validation loss."""

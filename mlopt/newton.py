@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._compat import cholesky
 from ._history import History
 from ._linesearch import ARMIJO_C, ARMIJO_SHRINK, STALL_STEPS, StallWatch, armijo, round_off
 from ._options import check_run_options
@@ -24,7 +25,7 @@ __all__ = ["newton"]
 
 def _newton_direction(H, g):
     try:
-        c = np.linalg.cholesky(H)
+        c = cholesky(H)
     except np.linalg.LinAlgError:
         return np.linalg.lstsq(H, g, rcond=None)[0]
     return np.linalg.solve(c.T, np.linalg.solve(c, g))

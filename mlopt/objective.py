@@ -19,6 +19,7 @@ import numpy as np
 
 from . import losses as _losses
 from . import regularizers as _regularizers
+from ._compat import take_rows
 from ._validation import ROW_BLOCK, as_float_array, check_scalar, check_theta
 
 __all__ = ["EmpiricalRisk", "UncheckedRisk"]
@@ -362,7 +363,7 @@ class UncheckedRisk:
     def minibatch_scalars(self, theta, rows, y_rows=None):
         """(Σ_{i∈B} ℓᵢ, u_B, X_B) for the rows B: the minibatch gradient of the risk is
         ``scale · u_Bᵀ X_B / |B|``."""
-        Xb, k = self.X.take(rows, axis=0), self.kernel   # take: a faster row gather than X[rows]
+        Xb, k = take_rows(self.X, rows), self.kernel   # take: a faster row gather than X[rows]
         total, u = k.sum_and_dz(Xb.dot(theta), self.y[rows] if y_rows is None else y_rows)
         return total, u, Xb
 

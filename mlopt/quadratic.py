@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._compat import cholesky
 from ._validation import as_float_array, check_scalar, check_theta
 
 __all__ = ["Quadratic"]
@@ -77,7 +78,7 @@ class Quadratic:
         # the cost of eigenvalues; the eigenvalues themselves are computed when first needed
         delta = EIG_RTOL * d * max(float(np.max(np.abs(np.diag(self.A)))), np.finfo(float).tiny)
         try:
-            np.linalg.cholesky(self.A + delta * np.eye(d))
+            cholesky(self.A + delta * np.eye(d))
         except np.linalg.LinAlgError:
             low = float(np.linalg.eigvalsh(self.A)[0])
             raise ValueError(f"A must be positive semidefinite (J bounded below needs it); its smallest "
