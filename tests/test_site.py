@@ -373,7 +373,7 @@ def test_no_sideways_scrolling_on_a_phone(site, server, browser):
 #: Chapters the browser test runs from top to bottom in the in-browser edition (two of the quicker
 #: ones under Pyodide; every chapter runs there by hand with `make check-lite`).
 def _lite_run() -> list[str]:
-    chosen = os.environ.get("MLOPT_LITE_CHAPTERS", "book/01_loss_to_objective,book/04_regularization")
+    chosen = os.environ.get("MLOPT_LITE_CHAPTERS", "book/01_loss_to_objective,book/02_gradients")
     if chosen != "all":
         return chosen.split(",")
     return _lite_module().browser_chapters(ROOT, chapter_notebooks())
