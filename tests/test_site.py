@@ -136,6 +136,8 @@ def test_no_broken_internal_links_or_anchors(site):
                 continue
             target = (page.parent / unquote(url.path)).resolve() if url.path else page
             if url.path and not target.exists():
+                if (page.relative_to(html).as_posix(), link) == ("book/intro.html", "../mlopt-book.pdf"):
+                    continue  # the PDF: `make pdf` puts it in the site, not this build (tests/test_pdf.py)
                 broken.append(f"{page.relative_to(html)} -> {link} (no file)")
                 continue
             if url.fragment and target.suffix == ".html":
@@ -206,10 +208,20 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("the browser tests need Playwright: pip install -e '.[test]'")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    # The in-browser edition's test counts the requests of JupyterLite's service worker too, which
+    # Playwright reports only with this switch (read when its driver starts).
+    saved = os.environ.get("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS")
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        if saved is None:
+            os.environ.pop("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", None)
+        else:
+            os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = saved
 
 
 def _pages(site) -> list[str]:
@@ -475,70 +487,62 @@ _LITE_STATE = """() => {
 
 
 @pytest.mark.parametrize("chapter", _lite_run())
-def test_a_chapter_runs_in_the_browser(site, server, chapter, monkeypatch):
+def test_a_chapter_runs_in_the_browser(site, server, browser, chapter):
     """Open the chapter page, follow its "Run in your browser" link, run every cell in Pyodide, and
     compare what the cells print with the outputs stored in the chapter."""
     _lite_or_fail(site)
-    path = _chromium()
-    from playwright.sync_api import sync_playwright
 
-    # Requests of the page, its workers (Pyodide runs in one) and JupyterLite's service worker:
-    # Playwright reports a service worker's requests only with this switch.
-    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     outside: list[str] = []
     errors: list[str] = []
     timings = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
 
-            def route(r):
-                if urlparse(r.request.url).hostname != "127.0.0.1":
-                    outside.append(r.request.url)
-                    r.abort()
-                else:
-                    r.continue_()
+        def route(r):
+            if urlparse(r.request.url).hostname != "127.0.0.1":
+                outside.append(r.request.url)
+                r.abort()
+            else:
+                r.continue_()
 
-            context.route("**/*", route)
-            context.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-                       and urlparse(r.url).hostname != "127.0.0.1" and r.url not in outside else None)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.goto(urljoin(server, f"{chapter}.html"), wait_until="load")
-            link = page.locator("a.mlopt-lite-link")
-            assert link.count() == 1, f"{chapter}: no 'Run in your browser' link"
-            start = time.monotonic()
-            link.click()
-            page.wait_for_function(f"() => {{ const s = ({_LITE_STATE})(); return s && s.status === 'idle'; }}",
-                                   timeout=LITE_TIMEOUT_S * 1000)
-            timings["kernel_ready_s"] = round(time.monotonic() - start, 1)
-            # not awaited (the command's promise settles only when every cell has run)
-            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-            first, last, since = None, None, time.monotonic()
-            deadline = time.monotonic() + LITE_TIMEOUT_S
-            while True:
-                page.wait_for_timeout(250)
-                state = page.evaluate(_LITE_STATE)
-                if os.environ.get("MLOPT_LITE_TRACE"):
-                    print(round(time.monotonic() - start, 1), state["status"], state["counts"])
-                if first is None and any(state["outputs"]):
-                    first = timings["first_output_s"] = round(time.monotonic() - start, 1)
-                if state["status"] == "idle" and all(c is not None for c in state["counts"]):
-                    break
-                if state["counts"] != last:
-                    last, since = state["counts"], time.monotonic()
-                elif state["status"] == "idle" and time.monotonic() - since > 5:
-                    break   # Run All stopped at an error: the comparison below names the cell
-                assert time.monotonic() < deadline, f"{chapter}: not done after {LITE_TIMEOUT_S} s: {state}"
-            timings["all_cells_s"] = round(time.monotonic() - start, 1)
-            cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets"
-                                  ".filter(c => c.model.type === 'code').map(c => c.model.toJSON())")
-            page.screenshot(path=str(SCREENSHOTS / f"lite_{Path(chapter).name}.png"))
-            context.close()
-        finally:
-            browser.close()
+        context.route("**/*", route)
+        context.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+                   and urlparse(r.url).hostname != "127.0.0.1" and r.url not in outside else None)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.goto(urljoin(server, f"{chapter}.html"), wait_until="load")
+        link = page.locator("a.mlopt-lite-link")
+        assert link.count() == 1, f"{chapter}: no 'Run in your browser' link"
+        start = time.monotonic()
+        link.click()
+        page.wait_for_function(f"() => {{ const s = ({_LITE_STATE})(); return s && s.status === 'idle'; }}",
+                               timeout=LITE_TIMEOUT_S * 1000)
+        timings["kernel_ready_s"] = round(time.monotonic() - start, 1)
+        # not awaited (the command's promise settles only when every cell has run)
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        first, last, since = None, None, time.monotonic()
+        deadline = time.monotonic() + LITE_TIMEOUT_S
+        while True:
+            page.wait_for_timeout(250)
+            state = page.evaluate(_LITE_STATE)
+            if os.environ.get("MLOPT_LITE_TRACE"):
+                print(round(time.monotonic() - start, 1), state["status"], state["counts"])
+            if first is None and any(state["outputs"]):
+                first = timings["first_output_s"] = round(time.monotonic() - start, 1)
+            if state["status"] == "idle" and all(c is not None for c in state["counts"]):
+                break
+            if state["counts"] != last:
+                last, since = state["counts"], time.monotonic()
+            elif state["status"] == "idle" and time.monotonic() - since > 5:
+                break   # Run All stopped at an error: the comparison below names the cell
+            assert time.monotonic() < deadline, f"{chapter}: not done after {LITE_TIMEOUT_S} s: {state}"
+        timings["all_cells_s"] = round(time.monotonic() - start, 1)
+        cells = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets"
+                              ".filter(c => c.model.type === 'code').map(c => c.model.toJSON())")
+        page.screenshot(path=str(SCREENSHOTS / f"lite_{Path(chapter).name}.png"))
+    finally:
+        context.close()
     stored = [c for c in json.loads((ROOT / f"{chapter}.ipynb").read_text())["cells"] if c["cell_type"] == "code"]
     assert len(cells) == len(stored), f"{chapter}: {len(cells)} code cells in the browser, {len(stored)} stored"
     sanitizers = _sanitizers()
