@@ -8,13 +8,12 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book book-incremental serve pdf test test-fast check-portability check-lite notebooks lab bench clean
+.PHONY: help venv book book-incremental serve test test-fast check-portability check-lite notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
 	@echo "make book-incremental  rebuild, re-running only chapters whose code changed"
 	@echo "make serve      serve _build/html at http://127.0.0.1:8000 (the in-browser edition needs HTTP)"
-	@echo "make pdf        the whole book as one PDF: _build/html/mlopt-book.pdf (installs TeX Live as root)"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
 	@echo "make check-portability  the chapters' output checks with another CPU's OpenBLAS kernels (by hand)"
