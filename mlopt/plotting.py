@@ -10,7 +10,8 @@ import numpy as np
 
 from ._validation import check_scalar
 
-__all__ = ["plot_contours", "plot_convergence", "plot_losses", "animate_path", "animation_html", "grid_values"]
+__all__ = ["plot_contours", "plot_convergence", "plot_losses", "animate_path", "animation_html", "animation_player",
+           "AnimationPlayer", "grid_values"]
 
 
 def _axes(ax):
@@ -259,20 +260,10 @@ _PLAYER_ICONS = (
 )
 
 
-def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> str:
-    """HTML (JavaScript player) for an animation, identical from run to run, for a static page.
-
-    Matplotlib's ``to_jshtml`` names its player with a random id; this replaces it with one made
-    from ``name`` (use distinct names for several animations on a page), encodes the frames as
-    JPEG by default (a few times smaller than PNG), and closes the animation's figure. The player's
-    buttons are drawn with plain Unicode symbols instead of an icon font that matplotlib's template
-    loads from another host, so the page asks no one else for anything.
-
-    Explained in :doc:`/book/03_gradient_descent`.
-    """
+def _player_html(anim, name: str, frame_format: str) -> str:
+    """The JavaScript player's HTML (see animation_html); leaves the figure at the last frame."""
     import re
 
-    import matplotlib.pyplot as plt
     from matplotlib import rc_context
 
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
@@ -289,5 +280,88 @@ def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> s
         html = html.replace(f'<i class="fa {icon}"></i>', text)
     if "font-awesome" in html or '<i class="fa ' in html:
         raise RuntimeError("matplotlib's player template changed: an icon-font reference is left")
-    plt.close(anim._fig)
     return html
+
+
+def animation_html(anim, *, name: str = "path", frame_format: str = "jpeg") -> str:
+    """HTML (JavaScript player) for an animation, identical from run to run, for a static page.
+
+    Matplotlib's ``to_jshtml`` names its player with a random id; this replaces it with one made
+    from ``name`` (use distinct names for several animations on a page), encodes the frames as
+    JPEG by default (a few times smaller than PNG), and closes the animation's figure. The player's
+    buttons are drawn with plain Unicode symbols instead of an icon font that matplotlib's template
+    loads from another host, so the page asks no one else for anything.
+
+    Explained in :doc:`/book/03_gradient_descent`.
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        return _player_html(anim, name, frame_format)
+    finally:
+        plt.close(anim._fig)
+
+
+class AnimationPlayer:
+    """An animation as a notebook output: the player where scripts run, a still frame elsewhere.
+
+    Displayed in a notebook (made by :func:`animation_player`), it carries the JavaScript player
+    as ``text/html`` and the animation's last frame as ``image/png``: a web page (the book's site,
+    JupyterLab) shows the player; the PDF of the book, which cannot play it, shows the still.
+
+    Attributes
+    ----------
+    html : str
+        The player (:func:`animation_html`).
+    png : bytes
+        The last frame, as a PNG image with no software stamp (the same bytes from run to run).
+    n_frames : int
+        The number of frames the player holds.
+    name : str
+        The player's name in the page (see :func:`animation_html`).
+
+    Explained in :doc:`/book/03_gradient_descent`.
+    """
+
+    def __init__(self, html: str, png: bytes, n_frames: int, name: str):
+        self.html = html
+        self.png = png
+        self.n_frames = n_frames
+        self.name = name
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return f"<AnimationPlayer {self.name!r}: {self.n_frames} frames; a still of the last one where it cannot play>"
+
+
+def animation_player(anim, *, name: str = "path", frame_format: str = "jpeg", still_dpi: int = 150) -> AnimationPlayer:
+    """An animation to display in a notebook: the player on web pages, its last frame in print.
+
+    The player is :func:`animation_html`'s (run-to-run identical HTML, no request to another host);
+    the still is the figure at the last frame, drawn at ``still_dpi`` (the player's frames keep the
+    figure's own, lower dpi, to keep the page small). The animation's figure is closed. Make it the
+    value of a cell (or pass it to ``IPython.display.display``): a web page shows the player, and
+    the book's PDF (LaTeX, which cannot play it) the still.
+
+    Explained in :doc:`/book/03_gradient_descent`.
+    """
+    import io
+    import re
+
+    import matplotlib.pyplot as plt
+
+    try:
+        still_dpi = check_scalar(still_dpi, "still_dpi", low=10, integer=True)
+        html = _player_html(anim, name, frame_format)
+        # to_jshtml drew every frame in turn: the figure now shows the last one
+        buffer = io.BytesIO()
+        anim._fig.savefig(buffer, format="png", dpi=still_dpi, metadata={"Software": None})
+    finally:
+        plt.close(anim._fig)
+    n_frames = len(re.findall(r"frames\[\d+\] = ", html))
+    return AnimationPlayer(html, buffer.getvalue(), n_frames, name)

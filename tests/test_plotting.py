@@ -269,3 +269,45 @@ def test_animation_html_is_the_same_every_time():
     assert "<script" in html[0] and "image/jpeg" in html[0]
     with pytest.raises(ValueError, match="name must be"):
         mlopt.plotting.animation_html(mlopt.plotting.animate_path(obj, res, (-3, 3), (-3, 3)), name="a b")
+
+
+def test_animation_player_is_the_player_on_a_web_page_and_a_still_elsewhere():
+    import io
+
+    from IPython.core.formatters import DisplayFormatter
+    from matplotlib.image import imread
+
+    X, y, _ = mlopt.datasets.make_regression(50, 2, rng=0)
+    obj = mlopt.EmpiricalRisk(X, y)
+    res = mlopt.gradient_descent(obj, np.zeros(2), record_theta=True, max_iter=20, tol=None)
+
+    def animation():
+        return plotting.animate_path(obj, res, (-3, 3), (-3, 3), max_frames=5, figsize=(5, 4), dpi=72)
+
+    n_before = len(plt.get_fignums())
+    anim = animation()
+    player = plotting.animation_player(anim, name="p", still_dpi=100)
+    assert len(plt.get_fignums()) == n_before, "the animation's figure is left open"
+    # a notebook stores both: a web page shows the player, the PDF (LaTeX) the still
+    data, _ = DisplayFormatter().format(player)
+    assert {"text/html", "image/png", "text/plain"} <= set(data)
+    assert player.n_frames == 5 and "5 frames" in data["text/plain"]
+    # the player is animation_html's, the still a PNG of the whole figure at still_dpi
+    assert player.html == plotting.animation_html(animation(), name="p")
+    assert player.png.startswith(b"\x89PNG") and b"Software" not in player.png
+    assert imread(io.BytesIO(player.png)).shape[:2] == (400, 500)
+    # ... at the last frame: the whole path and its step count, not the first frame's single point
+    text, path = anim._fig.axes[0].texts[0], anim._fig.axes[0].lines[-1]
+    assert text.get_text() == f"t = {res.n_iter}"
+    np.testing.assert_array_equal(path.get_xydata(), res.history["theta"])
+    anim._func(0)
+    first = io.BytesIO()
+    anim._fig.savefig(first, format="png", dpi=100, metadata={"Software": None})
+    assert first.getvalue() != player.png
+    # the same bytes from run to run (the stored chapter does not change when nothing else does)
+    again = plotting.animation_player(animation(), name="p", still_dpi=100)
+    assert again.png == player.png and again.html == player.html
+    with pytest.raises(ValueError, match="still_dpi must be >= 10"):
+        plotting.animation_player(animation(), still_dpi=1)
+    with pytest.raises(ValueError, match="name must be"):
+        plotting.animation_player(animation(), name="a b")
