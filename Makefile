@@ -8,11 +8,12 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book book-incremental serve test test-fast check-portability check-lite notebooks lab bench clean
+.PHONY: help venv book book-incremental pdf serve test test-fast check-portability check-lite notebooks lab bench clean
 
 help:
 	@echo "make book       build the site into _build/html (executes every chapter)"
 	@echo "make book-incremental  rebuild, re-running only chapters whose code changed"
+	@echo "make pdf        the whole book as one PDF, from the stored outputs: _build/html/mlopt-book.pdf"
 	@echo "make serve      serve _build/html at http://127.0.0.1:8000 (the in-browser edition needs HTTP)"
 	@echo "make test       unit tests, notebook validation (nbval, strict) and the book build check"
 	@echo "make notebooks  re-execute the chapters and store their outputs reproducibly"
@@ -49,6 +50,14 @@ book-incremental: $(STAMP)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 	@echo "(to run chapters in the browser, serve it over HTTP: make serve)"
 
+# The PDF from the chapters' stored outputs (no execution), with LuaLaTeX from Debian's TeX Live
+# (scripts/ensure_texlive.sh installs it as root, else prints the line to run). It goes to
+# _build/latex/book.pdf and, for the preface's link, _build/html/mlopt-book.pdf: run it after
+# make book, which empties _build/html.
+pdf: $(STAMP)
+	@bash scripts/ensure_texlive.sh
+	$(BIN)/python scripts/build_pdf.py
+
 # JupyterLite and Pyodide fetch their files over HTTP: file:// pages cannot run the chapters.
 PORT ?= 8000
 serve:
@@ -60,6 +69,7 @@ serve:
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
 	@bash scripts/ensure_apt.sh "the in-browser edition and the workflow check" npm npm
+	@bash scripts/ensure_texlive.sh
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with book/sanitize.cfg --doctest-modules tests book mlopt; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \

@@ -30,6 +30,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 import yaml
+from booktoc import chapter_notebooks, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -42,18 +43,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = pytest.mark.slow
-
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part.get("chapters", [])]
-    return files
-
-
-def chapter_notebooks() -> list[str]:
-    return [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
 
 
 # --- the build -------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_the_book_workflow_builds_tests_and_deploys():
     workflow = _load(path)
     assert workflow["on"]["push"]["branches"] == ["main"]
     runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job.get("steps", [])]
-    for command in ("make book", "make test"):
+    for command in ("make book", "make pdf", "make test"):
         assert command in runs, f"the workflow does not run `{command}`"
     uploads = [step for job in workflow["jobs"].values() for step in job.get("steps", [])
                if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
