@@ -69,7 +69,7 @@ serve:
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
 	@bash scripts/ensure_apt.sh "the in-browser edition and the workflow check" npm npm
-	@bash scripts/ensure_texlive.sh
+	@bash scripts/ensure_texlive.sh || echo "note: without TeX Live tests/test_pdf.py fails; the other tests run" >&2
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with book/sanitize.cfg --doctest-modules tests book mlopt; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
