@@ -84,13 +84,13 @@ def make_classification(n_samples: int, n_features: int, *, signal: float = 3.0,
     yᵢ ~ Bernoulli(σ(xᵢᵀθ*)), or yᵢ = 1[xᵢᵀθ* > 0] when ``separable`` (the classes are then
     linearly separable, and the unregularized logistic objective has no minimizer).
 
+    Explained in :doc:`/book/06_classification`.
+
     Returns
     -------
     X : ndarray, shape (n_samples, n_features)
     y : ndarray of float, shape (n_samples,), values in {0, 1}
     theta_true : ndarray, shape (n_features,)
-
-    Explained in :doc:`/book/06_classification`.
     """
     n, d = _sizes(n_samples, n_features)
     signal = check_scalar(signal, "signal", low=0.0)

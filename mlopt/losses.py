@@ -306,6 +306,8 @@ def huber(delta: float = 1.0) -> Loss:
     Quadratic near zero, linear in the tails, so one outlier pulls the fit less than under the
     squared loss (Chapter 1). ℓ' = clip(r, −δ, δ); ℓ'' = 1 for abs(r) ≤ δ, else 0.
 
+    Explained in :doc:`/book/01_loss_to_objective`.
+
     Parameters
     ----------
     delta : float, default 1.0
@@ -314,8 +316,6 @@ def huber(delta: float = 1.0) -> Loss:
     Returns
     -------
     Loss
-
-    Explained in :doc:`/book/01_loss_to_objective`.
     """
     # δ²/2 appears in the loss: it must be finite in float64
     return _huber(check_scalar(delta, "delta", low=0.0, low_open=True, high=1e150))

@@ -77,6 +77,8 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
                   legend_loc="best"):
     """Contours of a function of two variables, with solver paths drawn over them.
 
+    Explained in :doc:`/book/03_gradient_descent`.
+
     Parameters
     ----------
     fun : callable or object with ``value``
@@ -97,8 +99,6 @@ def plot_contours(fun, xlim, ylim, *, paths=None, levels=30, log_levels: bool = 
     Returns
     -------
     matplotlib.axes.Axes
-
-    Explained in :doc:`/book/03_gradient_descent`.
     """
     ax = _axes(ax)
     A, B, F = grid_values(fun, xlim, ylim, n=n)
@@ -309,6 +309,8 @@ class AnimationPlayer:
     as ``text/html`` and the animation's last frame as ``image/png``: a web page (the book's site,
     JupyterLab) shows the player; the PDF of the book, which cannot play it, shows the still.
 
+    Explained in :doc:`/book/03_gradient_descent`.
+
     Attributes
     ----------
     html : str
@@ -319,8 +321,6 @@ class AnimationPlayer:
         The number of frames the player holds.
     name : str
         The player's name in the page (see :func:`animation_html`).
-
-    Explained in :doc:`/book/03_gradient_descent`.
     """
 
     def __init__(self, html: str, png: bytes, n_frames: int, name: str):

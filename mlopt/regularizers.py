@@ -28,6 +28,8 @@ __all__ = ["Regularizer", "l2", "l1", "elastic_net", "none", "soft_threshold"]
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
     """sign(v) · max(abs(v) − t, 0), the proximal operator of t‖·‖₁.
 
+    Explained in :doc:`/book/04_regularization`.
+
     Parameters
     ----------
     v : array_like
@@ -38,8 +40,6 @@ def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
     Returns
     -------
     ndarray
-
-    Explained in :doc:`/book/04_regularization`.
     """
     t = check_scalar(t, "t", low=0.0)
     v = np.asarray(v, dtype=np.float64)
@@ -52,14 +52,16 @@ class Regularizer:
     All regularizers of the book are of this form; use the instances :data:`l2`, :data:`l1`,
     :data:`none` and the factory :func:`elastic_net` rather than this class.
 
+    Explained in :doc:`/book/02_gradients` and :doc:`/book/04_regularization`.
+
     Attributes
     ----------
     name : str
+        "l2", "l1", "none", or "elastic_net(l1_ratio=...)" for :func:`elastic_net`'s.
     l1_weight, l2_weight : float
+        The weights of the two terms.
     smooth : bool
         False when Ω has an l1 part (then :meth:`gradient` is a subgradient).
-
-    Explained in :doc:`/book/02_gradients` and :doc:`/book/04_regularization`.
     """
 
     def __init__(self, name: str, l1_weight: float = 0.0, l2_weight: float = 0.0):
