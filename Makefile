@@ -51,11 +51,10 @@ book-incremental: $(STAMP)
 	@echo "(to run chapters in the browser, serve it over HTTP: make serve)"
 
 # The PDF from the chapters' stored outputs (no execution), with LuaLaTeX from Debian's TeX Live
-# (scripts/ensure_texlive.sh installs it as root, else prints the line to run). It goes to
-# _build/latex/book.pdf and, for the preface's link, _build/html/mlopt-book.pdf: run it after
-# make book, which empties _build/html.
+# (scripts/build_pdf.py runs scripts/ensure_texlive.sh: it installs TeX Live as root, else prints
+# the line to run). It goes to _build/latex/book.pdf and, for the preface's link, to
+# _build/html/mlopt-book.pdf: run it after make book, which empties _build/html.
 pdf: $(STAMP)
-	@bash scripts/ensure_texlive.sh
 	$(BIN)/python scripts/build_pdf.py
 
 # JupyterLite and Pyodide fetch their files over HTTP: file:// pages cannot run the chapters.

@@ -275,13 +275,13 @@ def sphinx_build(out: Path) -> None:
 
     from jupyter_book.config import get_final_config
 
-    overrides = dict(OVERRIDES, external_toc_path=(ROOT / "_toc.yml").as_posix(), nitpicky=True)
+    overrides = dict(OVERRIDES, external_toc_path=(ROOT / "_toc.yml").as_posix(), nitpicky=True,
+                     latex_individualpages=False)
     # this module is also the Sphinx extension that gives the LaTeX its book structure
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     book_config, _ = get_final_config(user_yaml=ROOT / "_config.yml", sourcedir=ROOT,
-                                      cli_config=dict(overrides, latex_individualpages=False))
+                                      cli_config=dict(overrides))  # it pops keys from cli_config
     overrides["extensions"] = [*book_config["extensions"], Path(__file__).stem]
-    overrides["latex_individualpages"] = False
     status = build_sphinx(ROOT, out / "latex", doctreedir=out / ".doctrees-latex", noconfig=True,
                           path_config=str(ROOT / "_config.yml"), confoverrides=overrides,
                           builder="latex", warningiserror=True, keep_going=True, freshenv=True)

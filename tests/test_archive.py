@@ -6,7 +6,6 @@ unpacked, and built as a wheel exactly from what a reader downloads.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import tomllib
@@ -14,16 +13,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bookfiles import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def offline_site():
-    spec = importlib.util.spec_from_file_location("offline_site", ROOT / "book" / "_ext" / "offline_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "book" / "_ext" / "offline_site.py")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,18 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from bookfiles import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-le = _load("lite_edition", ROOT / "book" / "_ext" / "lite_edition.py")
+le = load_module(ROOT / "book" / "_ext" / "lite_edition.py")
 
 LOCK = {"info": {"version": le.PYODIDE_VERSION}, "packages": {
     "matplotlib": {"depends": ["numpy", "python-dateutil"]},
@@ -128,7 +121,7 @@ def test_a_missing_package_source_turns_the_edition_off_in_one_line(tmp_path):
 
 
 def test_the_site_test_fails_when_the_edition_was_expected_and_is_missing(tmp_path, monkeypatch):
-    site_tests = _load("site_tests", ROOT / "tests" / "test_site.py")
+    site_tests = load_module(ROOT / "tests" / "test_site.py")
     monkeypatch.delenv("MLOPT_LITE", raising=False)
     with pytest.raises(pytest.fail.Exception, match="missing from the site: mlopt: the in-browser edition is off"):
         site_tests._lite_or_fail((tmp_path, "mlopt: the in-browser edition is off: npm is not installed"))

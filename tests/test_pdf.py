@@ -23,9 +23,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-import booktoc
+import bookfiles
 import pytest
-from booktoc import toc_files
+from bookfiles import load_module, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "scripts" / "build_pdf.py"
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 
 def chapter_notebooks() -> list[Path]:
-    return [ROOT / f"{f}.ipynb" for f in booktoc.chapter_notebooks()]
+    return [ROOT / f"{f}.ipynb" for f in bookfiles.chapter_notebooks()]
 
 
 def first_heading(notebook: Path) -> str:
@@ -70,16 +70,6 @@ def squeeze(text: str) -> str:
     small capitals and ligatures in pdftotext's output."""
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text.lower() if c.isalnum() and not unicodedata.combining(c))
-
-
-def build_pdf_module():
-    """scripts/build_pdf.py as a module (its log check is the one the build applies)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_pdf", BUILD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -193,7 +183,7 @@ def test_every_stored_figure_is_in_the_pdf(pdf):
 def test_the_latex_log_is_clean(pdf):
     log = (pdf / "latex" / "book.log").read_text(encoding="utf-8", errors="replace")
     flat = log.replace("\n", "")  # TeX wraps the log's lines at 79 characters
-    problems = build_pdf_module().log_problems(log)
+    problems = load_module(BUILD).log_problems(log)  # the check the build applies
     assert not problems, "the LaTeX log reports:\n" + "\n".join(problems[:20])
     # content that runs into the footer: a page taller than the page (a table that cannot break)
     spills = [float(x) for x in re.findall(r"Overfull \\vbox \(([\d.]+)pt too high\) has occurred while "

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 import yaml
-from booktoc import chapter_notebooks, toc_files
+from bookfiles import chapter_notebooks, load_module, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -383,11 +383,7 @@ LITE_TIMINGS = ROOT / "_build" / "screenshots" / "lite_timings.json"
 
 
 def _lite_module():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("lite_edition", ROOT / "book" / "_ext" / "lite_edition.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "book" / "_ext" / "lite_edition.py")
 
 
 def _lite_or_fail(site) -> Path:
